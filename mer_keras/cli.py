@@ -1,0 +1,122 @@
+"""Argument parsing for train.py, evaluate.py and predict.py; errors become one clear line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import sys
+from pathlib import Path
+
+from mer_keras.errors import MerError
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+
+def _guard(function, argv, script):
+    try:
+        return function(argv, script)
+    except MerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted; a training run continues from its last completed epoch with --resume", file=sys.stderr)
+        return 130
+
+
+def _command(script: str, argv: list[str]) -> str:
+    return " ".join(["python", script, *map(shlex.quote, argv)])
+
+
+def train_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
+    parser.add_argument("--model", default="crnn", help="model name (default crnn; see specs/)")
+    parser.add_argument("--dataset", choices=["deam", "4q"], help="default: DEAM if its inputs are found, else 4Q")
+    parser.add_argument("--data", help="dataset folder (default: $MER_DATA, else ../shared/data/<dataset>)")
+    parser.add_argument("--target", choices=["va", "quadrant"],
+                        help="4Q: 'va' = tag-derived valence/arousal (4Q-VA, default), 'quadrant' = quadrant signs")
+    parser.add_argument("--features", choices=["mel", "opensmile"], help="log-mel from audio (default) or DEAM openSMILE")
+    parser.add_argument("--norms", help="4Q-VA: Warriner norms CSV (default: <data>/../warriner/Ratings_Warriner_et_al.csv)")
+    parser.add_argument("--epochs", type=int, help="maximum epochs (spec: 50)")
+    parser.add_argument("--batch-size", type=int, help="batch size (spec: 32)")
+    parser.add_argument("--patience", type=int, help="early-stopping patience (spec: 10)")
+    parser.add_argument("--seed", type=int, default=0, help="seed for split, initialisation and shuffling")
+    parser.add_argument("--limit", type=int, help="use a seeded random subset of N items (smoke runs)")
+    parser.add_argument("--out", help="run directory (default runs/<model>-<dataset>-<target>-<features>-seed<N>)")
+    parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
+    parser.add_argument("--cache", help="feature cache folder (default $MER_CACHE or ~/.cache/mer_keras)")
+    parser.add_argument("--workers", type=int, help="feature extraction processes (default: CPU count)")
+    return parser
+
+
+def _train(argv, script):
+    from mer_keras.training.train import TrainRequest, train
+
+    args = train_parser().parse_args(argv)
+    request = TrainRequest(**{k: v for k, v in vars(args).items()}, command=_command(script, argv))
+    train(request)
+    return 0
+
+
+def _evaluate(argv, script):
+    parser = argparse.ArgumentParser(prog="evaluate.py", description="Score runs on their test items; write metrics.json and report.md.")
+    parser.add_argument("runs", nargs="+", help="run directories (several: one per seed, plus a summary)")
+    parser.add_argument("--report-dir", help="where to write the report (default: the run directory)")
+    parser.add_argument("--cache", help="feature cache folder")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    args = parser.parse_args(argv)
+    from mer_keras.evaluation.evaluate import evaluate_run
+
+    command = _command(script, argv)
+    if len(args.runs) == 1:
+        metrics = evaluate_run(Path(args.runs[0]), args.report_dir, command=command, cache=args.cache, n_resamples=args.resamples)
+        print(json.dumps({k: metrics[k] for k in ("r2", "ccc", "quadrant_accuracy", "verdict") if k in metrics}, indent=1))
+        return 0
+    from mer_keras.evaluation.report import summarise_runs
+
+    report_dir = Path(args.report_dir or "reports/summary")
+    names = [Path(run).name for run in args.runs]
+    all_metrics = [evaluate_run(Path(run), report_dir / name, command=command, cache=args.cache, n_resamples=args.resamples)
+                   for run, name in zip(args.runs, names)]
+    summary = summarise_runs(all_metrics, names, report_dir, command)
+    print(json.dumps(summary["verdict"], indent=1))
+    return 0
+
+
+def _predict(argv, script):
+    parser = argparse.ArgumentParser(prog="predict.py", description="Valence/arousal (1-9) or quadrant of audio files.")
+    parser.add_argument("files", nargs="+", help="audio files (any format librosa reads)")
+    parser.add_argument("--run", help="trained run directory (default: the newest under runs/)")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--cache", help="feature cache folder")
+    args = parser.parse_args(argv)
+    from mer_keras.predict import latest_run, predict_files
+
+    run = Path(args.run) if args.run else latest_run()
+    if not args.run:
+        print(f"using run {run}", file=sys.stderr)
+    rows = predict_files(run, args.files, cache=args.cache)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    else:
+        for row in rows:
+            if "error" in row:
+                print(f"{row['file']}\terror: {row['error']}")
+            elif "valence" in row:
+                print(f"{row['file']}\tvalence {row['valence']:.2f}\tarousal {row['arousal']:.2f}")
+            else:
+                print(f"{row['file']}\t{row['quadrant']}\t(valence {row['valence_output']:+.2f}, arousal {row['arousal_output']:+.2f})")
+    return 1 if any("error" in row for row in rows) else 0
+
+
+def train_main(argv=None) -> int:
+    return _guard(_train, sys.argv[1:] if argv is None else argv, "train.py")
+
+
+def evaluate_main(argv=None) -> int:
+    return _guard(_evaluate, sys.argv[1:] if argv is None else argv, "evaluate.py")
+
+
+def predict_main(argv=None) -> int:
+    return _guard(_predict, sys.argv[1:] if argv is None else argv, "predict.py")

@@ -1,0 +1,73 @@
+"""Group-aware, seeded splits: no group (song, artist, speaker) on two sides."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from sklearn.model_selection import GroupShuffleSplit
+
+from mer_keras.data.records import Item
+from mer_keras.errors import DataError, RunError
+
+PARTS = ("train", "validation", "test")
+
+
+def _group_split(ids: list[str], groups: list[str], fraction: float, seed: int) -> tuple[list[str], list[str]]:
+    if len(set(groups)) < 2:
+        raise DataError(f"cannot split {len(ids)} items from {len(set(groups))} group(s); at least 2 groups are needed")
+    splitter = GroupShuffleSplit(n_splits=1, test_size=fraction, random_state=seed)
+    keep, held = next(splitter.split(np.zeros(len(ids)), groups=groups))
+    return [ids[i] for i in sorted(keep)], [ids[i] for i in sorted(held)]
+
+
+def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
+               validation_fraction: float = 0.1, group_by: str = "group") -> dict:
+    """Split items by group into train / validation / test.
+
+    The test part takes ``test_fraction`` of the groups (rounded up, as scikit-learn does:
+    1,744 DEAM songs give 1,395 / 349); the validation part, used for early stopping only,
+    takes ``validation_fraction`` of the remaining training groups.
+
+    Returns
+    -------
+    dict with ``train``, ``validation``, ``test`` (lists of item ids), ``seed``,
+    ``group_by`` and the fractions; the form stored as ``split.json``.
+    """
+    ids = [item.item_id for item in items]
+    groups = [item.group for item in items]
+    train_ids, test_ids = _group_split(ids, groups, test_fraction, seed)
+    by_id = {item.item_id: item for item in items}
+    train_groups = [by_id[i].group for i in train_ids]
+    fit_ids, validation_ids = _group_split(train_ids, train_groups, validation_fraction, seed + 1)
+    return {"seed": seed, "group_by": group_by, "test_fraction": test_fraction,
+            "validation_fraction": validation_fraction,
+            "train": fit_ids, "validation": validation_ids, "test": test_ids}
+
+
+def check_disjoint(split: dict, items: list[Item]) -> None:
+    """Raise when a group appears in two parts (a leak)."""
+    group_of = {item.item_id: item.group for item in items}
+    seen: dict[str, str] = {}
+    for part in PARTS:
+        for item_id in split[part]:
+            group = group_of.get(item_id)
+            if group in seen and seen[group] != part:
+                raise DataError(f"group {group!r} is in both {seen[group]} and {part}")
+            seen[group] = part
+
+
+def save_split(split: dict, path: Path) -> None:
+    Path(path).write_text(json.dumps(split, indent=1))
+
+
+def load_split(path: Path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise RunError(f"{path} not found: the run directory is incomplete (train.py writes split.json first)")
+    split = json.loads(path.read_text())
+    missing = [part for part in PARTS if part not in split]
+    if missing:
+        raise RunError(f"{path} lacks part(s) {missing}")
+    return split

@@ -1,0 +1,13 @@
+"""Project errors: every user-facing failure names the file and the fix."""
+
+
+class MerError(Exception):
+    """Base class; the CLIs print its message and exit with status 2 (no traceback)."""
+
+
+class DataError(MerError):
+    """A dataset, label file or audio file is missing, malformed or out of range."""
+
+
+class RunError(MerError):
+    """A run directory is missing files or does not match the request."""

@@ -1,0 +1,143 @@
+"""evaluate.py's work: score a run's test items once, write metrics.json, report.md and plots."""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mer_keras.data.registry import load_dataset
+from mer_keras.data.splits import load_split
+from mer_keras.data.targets import OUTPUTS, decode_predictions, encode_targets
+from mer_keras.data.warriner import PROXY_LABEL
+from mer_keras.errors import RunError
+from mer_keras.evaluation import plots
+from mer_keras.evaluation.bootstrap import bootstrap_interval
+from mer_keras.evaluation.metrics import ccc, mean_r2, quadrant_metrics, regression_metrics
+from mer_keras.evaluation.verdict import band_rule, band_verdict, compare_claims, interval_note
+from mer_keras.features.cache import FeatureCache
+from mer_keras.features.extract import FeatureSpec, extract_features
+from mer_keras.features.normalize import FeatureScaler
+from mer_keras.training.run_dir import RunDir
+
+VERDICT_RULES = {"crnn": "crnn_r2"}   # models whose R² claim comes with a band rule
+
+
+def _history(run: RunDir) -> dict[str, list[float]]:
+    if not run.history.is_file():
+        return {}
+    with open(run.history, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return {name: [float(row[name]) for row in rows] for name in rows[0]} if rows else {}
+
+
+def predict_run_items(run: RunDir, config: dict, items, cache: FeatureCache | None = None, workers=None,
+                      require_any: bool = True):
+    """Features -> standardise -> model outputs for ``items``; returns (kept items, outputs (n, 2), skipped)."""
+    import keras
+
+    spec = FeatureSpec(config["feature"]["kind"], config["feature"]["params"])
+    feature_set = extract_features(items, spec, cache=cache, workers=workers, desc="items", require_any=require_any)
+    if not feature_set.item_ids:
+        return [], np.empty((0, 2)), feature_set.skipped
+    scaler = FeatureScaler.load(run.scaler)
+    model = keras.models.load_model(run.model)
+    outputs = model.predict(scaler.transform(feature_set.features), batch_size=32, verbose=0)
+    keep = set(feature_set.item_ids)
+    return [item for item in items if item.item_id in keep], np.asarray(outputs), feature_set.skipped
+
+
+def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = "",
+                 cache: str | None = None, n_resamples: int = 1000) -> dict:
+    """Score the test part of one run. Returns the metrics dict also written to ``metrics.json``."""
+    from mer_keras.evaluation.report import write_run_report
+
+    run = RunDir(run_path)
+    config = run.read_config()
+    run.require("model.keras", "split.json", "normalization.npz")
+    if config.get("status") != "finished":
+        raise RunError(f"run {run.path} did not finish training; continue it with train.py --resume --out {run.path}")
+    report_dir = Path(report_dir) if report_dir else run.path
+    report_dir.mkdir(parents=True, exist_ok=True)
+
+    dataset = load_dataset(config["data"])
+    split = load_split(run.split)
+    by_id = dataset.by_id()
+    unknown = [i for i in split["test"] if i not in by_id]
+    if unknown:
+        raise RunError(f"{len(unknown)} test items of {run.split} are not in the dataset at {config['data']['data_dir']} "
+                       f"(first: {unknown[0]}); was the data changed since training?")
+    test_items = [by_id[i] for i in split["test"]]
+    print(f"evaluating {run.path} on its {len(test_items)} test items", file=sys.stderr)
+    kept, outputs, skipped = predict_run_items(run, config, test_items, cache=FeatureCache(cache))
+    true_encoded = encode_targets(kept, dataset.task)
+
+    metrics = {
+        "model": config["model"], "dataset": config["dataset_name"], "task": dataset.task,
+        "data": dataset.description, "n_test": len(kept), "test_skipped": skipped,
+        "parameters": config["parameters"], "claimed_parameters": config.get("claimed_parameters"),
+        "split": {"group_by": split["group_by"], "seed": split["seed"],
+                  **{part: len(split[part]) for part in ("train", "validation", "test")}},
+        "training": config["training"] | {"best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
+                                          "train_seconds": config.get("train_seconds")},
+        "command": {"train": config.get("command", ""), "evaluate": command},
+        "versions": config.get("versions", {}),
+    }
+    if config["dataset_name"] == "4q-va":
+        metrics["proxy_label"] = PROXY_LABEL
+    rows = []
+    if dataset.task == "va":
+        true = np.array([[item.labels[d] for d in OUTPUTS] for item in kept])
+        pred = np.array([[p[d] for d in OUTPUTS] for p in decode_predictions(outputs, "va")])
+        metrics.update(regression_metrics(true, pred))
+        metrics["scale"] = "1-9"
+        metrics["bootstrap"] = {
+            "r2_mean": bootstrap_interval(lambda idx: mean_r2(true[idx], pred[idx]), len(kept), n_resamples),
+            "ccc_mean": bootstrap_interval(lambda idx: float(np.mean([ccc(true[idx, k], pred[idx, k]) for k in range(2)])),
+                                           len(kept), n_resamples),
+        }
+        rule_name = VERDICT_RULES.get(config["model"])
+        if rule_name:
+            rule = band_rule(rule_name)
+            measured = metrics["r2"]["mean"]
+            metrics["verdict"] = {"rule": rule_name, "band": rule["band"], "measured_r2_mean": measured,
+                                  "overestimated_below": rule["overestimated_below"],
+                                  "underestimated_above": rule["underestimated_above"],
+                                  "outcome": band_verdict(measured, rule),
+                                  "interval": interval_note(metrics["bootstrap"]["r2_mean"], rule)}
+            if "proxy_label" in metrics:
+                metrics["verdict"]["caveat"] = PROXY_LABEL
+        else:
+            metrics["verdict"] = {"outcome": "not applicable", "why": f"no band rule for {config['model']}"}
+        metrics["claims"] = compare_claims(config["model"], metrics)
+        plots.predicted_vs_true(true, pred, report_dir / "predicted_vs_true.png",
+                                f"{config['model']} on {config['dataset_name']} test songs (n={len(kept)})")
+        rows = [(item.item_id, *t, *p) for item, t, p in zip(kept, true, pred)]
+        header = ["item_id", "true_valence", "true_arousal", "pred_valence", "pred_arousal"]
+    else:
+        decoded = decode_predictions(outputs, "quadrant")
+        true_q = [item.labels["quadrant"] for item in kept]
+        pred_q = [p["quadrant"] for p in decoded]
+        metrics.update(quadrant_metrics(true_q, pred_q, true_encoded, outputs))
+        hits = np.asarray(true_q) == np.asarray(pred_q)
+        metrics["bootstrap"] = {"quadrant_accuracy": bootstrap_interval(lambda idx: float(hits[idx].mean()), len(kept), n_resamples)}
+        metrics["chance_accuracy"] = max(true_q.count(q) for q in set(true_q)) / len(true_q)
+        metrics["verdict"] = {"outcome": "not applicable",
+                              "why": "the 0.58-0.62 band is for R² of valence/arousal regression; quadrant labels give accuracy"}
+        plots.confusion(metrics["confusion_matrix"]["rows_true_columns_predicted"], metrics["confusion_matrix"]["labels"],
+                        report_dir / "confusion_matrix.png", f"{config['model']} on 4Q test songs (n={len(kept)})")
+        rows = [(item.item_id, t, p["quadrant"], p["valence_output"], p["arousal_output"]) for item, t, p in zip(kept, true_q, decoded)]
+        header = ["item_id", "true_quadrant", "pred_quadrant", "valence_output", "arousal_output"]
+    history = _history(run)
+    if history:
+        plots.learning_curves(history, report_dir / "learning_curves.png", f"{config['model']} on {config['dataset_name']}")
+    with open(report_dir / "predictions.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+    run.write_json(report_dir / "metrics.json", metrics)
+    write_run_report(metrics, config, run, report_dir, history)
+    print(f"wrote {report_dir / 'metrics.json'} and {report_dir / 'report.md'}", file=sys.stderr)
+    return metrics

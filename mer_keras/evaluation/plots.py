@@ -1,0 +1,61 @@
+"""Plots for reports: predicted vs true, learning curves, confusion matrix (PNG, Agg backend)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def predicted_vs_true(true: np.ndarray, pred: np.ndarray, path: Path, title: str, scale=(1, 9)) -> Path:
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, 2, figsize=(9, 4.2))
+    for k, (axis, name) in enumerate(zip(axes, ("valence", "arousal"))):
+        axis.scatter(true[:, k], pred[:, k], s=10, alpha=0.6)
+        axis.plot(scale, scale, "k--", lw=0.8)
+        axis.set(xlim=scale, ylim=scale, xlabel=f"true {name}", ylabel=f"predicted {name}", title=name)
+    figure.suptitle(title, fontsize=9)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def learning_curves(history: dict[str, list[float]], path: Path, title: str) -> Path:
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 4))
+    epochs = np.asarray(history["epoch"]) + 1
+    for name in ("loss", "val_loss"):
+        if name in history:
+            axis.plot(epochs, history[name], label=name)
+    axis.set(xlabel="epoch", ylabel="MSE (tanh scale)", title=title)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path
+
+
+def confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str) -> Path:
+    plt = _pyplot()
+    matrix = np.asarray(matrix)
+    figure, axis = plt.subplots(figsize=(4.6, 4))
+    axis.imshow(matrix, cmap="Blues")
+    for i in range(matrix.shape[0]):
+        for j in range(matrix.shape[1]):
+            axis.text(j, i, str(matrix[i, j]), ha="center", va="center")
+    axis.set(xticks=range(len(labels)), yticks=range(len(labels)), xticklabels=labels, yticklabels=labels,
+             xlabel="predicted", ylabel="true", title=title)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

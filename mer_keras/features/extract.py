@@ -1,0 +1,143 @@
+"""Feature extraction for a list of items: cached, parallel, with progress and listed skips."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from mer_keras.data.records import Item
+from mer_keras.errors import DataError, MerError
+from mer_keras.features.cache import FeatureCache
+
+
+@dataclass(frozen=True)
+class FeatureSpec:
+    """What to extract: ``kind`` in {"logmel", "opensmile"} and its parameters (all part of the cache key)."""
+
+    kind: str
+    params: dict
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        if self.kind == "logmel":
+            from mer_keras.features.logmel import LogMelConfig
+
+            config = LogMelConfig(**self.params)
+            return config.frames, config.n_mels
+        return int(self.params["frames"]), -1
+
+    def compute(self, path: Path) -> tuple[np.ndarray, bool]:
+        if self.kind == "logmel":
+            from mer_keras.features.logmel import LogMelConfig, logmel_from_file
+
+            return logmel_from_file(path, LogMelConfig(**self.params))
+        if self.kind == "opensmile":
+            from mer_keras.features.opensmile import read_opensmile
+
+            return read_opensmile(path, **self.params)
+        raise MerError(f"unknown feature kind {self.kind!r}")
+
+
+@dataclass
+class FeatureSet:
+    """Features of the items that could be read, in item order.
+
+    ``features``: shape (n_items, frames, n_features), float32. ``skipped``: (item_id, reason)
+    for every item that failed; ``padded``: ids of clips shorter than the window.
+    """
+
+    item_ids: list[str]
+    features: np.ndarray
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    padded: list[str] = field(default_factory=list)
+
+
+def _limit_threads() -> None:
+    # Two worker processes scale only with one BLAS/OpenMP thread each (see shared notes).
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+
+
+def _compute(spec: FeatureSpec, path: str):
+    try:
+        features, padded = spec.compute(Path(path))
+        return features, padded, None
+    except DataError as exc:
+        return None, False, str(exc)
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="clip", file=sys.stderr, disable=total < 2, mininterval=1.0)
+
+
+def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache | None = None,
+                     workers: int | None = None, desc: str = "features", require_any: bool = True) -> FeatureSet:
+    """Extract (or read from cache) the features of ``items``; bad files are skipped and listed.
+
+    Raises
+    ------
+    DataError
+        When no item could be read at all (unless ``require_any`` is False).
+    """
+    cache = cache or FeatureCache()
+    params_key = {name: spec.params[name] for name in sorted(spec.params)}
+    keys, results = {}, {}
+    for item in items:
+        if item.path is None or not Path(item.path).is_file():
+            results[item.item_id] = (None, False, f"input file not found: {item.path}")
+            continue
+        keys[item.item_id] = FeatureCache.key(item.path, spec.kind, params_key)
+        cached = cache.get(spec.kind, keys[item.item_id])
+        if cached is not None:
+            results[item.item_id] = (cached["features"], bool(cached["padded"]), None)
+    todo = [item for item in items if item.item_id not in results]
+    workers = workers or min(os.cpu_count() or 1, 8)
+    if todo:
+        cached = sum(1 for item_id in keys if item_id in results)
+        print(f"extracting {spec.kind} for {len(todo)} of {len(items)} items "
+              f"({cached} cached) with {workers} worker(s)", file=sys.stderr)
+        bar = _progress(len(todo), desc)
+        paths = [str(item.path) for item in todo]
+        if workers > 1 and len(todo) > 1:
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_threads) as pool:
+                outputs = pool.map(_compute, [spec] * len(todo), paths, chunksize=4)
+                for item, output in zip(todo, outputs):
+                    results[item.item_id] = output
+                    bar.update()
+        else:
+            for item, path in zip(todo, paths):
+                results[item.item_id] = _compute(spec, path)
+                bar.update()
+        bar.close()
+        for item in todo:
+            features, padded, error = results[item.item_id]
+            if error is None:
+                cache.put(spec.kind, keys[item.item_id], {"features": features, "padded": np.array(padded)})
+
+    good = [item.item_id for item in items if results[item.item_id][2] is None]
+    skipped = [(item.item_id, results[item.item_id][2]) for item in items if results[item.item_id][2] is not None]
+    for item_id, reason in skipped:
+        print(f"skipped {item_id}: {reason}", file=sys.stderr)
+    if not good and not require_any:
+        return FeatureSet(item_ids=[], features=np.empty((0, 0, 0), np.float32), skipped=skipped)
+    if not good:
+        raise DataError(f"none of the {len(items)} items could be read; first error: {skipped[0][1] if skipped else 'none'}")
+    first = results[good[0]][0]
+    stacked = np.empty((len(good), *first.shape), dtype=np.float32)
+    for row, item_id in enumerate(good):
+        array = results[item_id][0]
+        if array.shape != first.shape:
+            raise DataError(f"item {item_id}: features of shape {array.shape}, expected {first.shape} like the others")
+        stacked[row] = array
+    padded = [item_id for item_id in good if results[item_id][1]]
+    return FeatureSet(item_ids=good, features=stacked, skipped=skipped, padded=padded)

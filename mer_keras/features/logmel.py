@@ -1,0 +1,70 @@
+"""The log-mel front end that training, evaluation and prediction share."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+
+from mer_keras.specs import load_spec
+
+
+@dataclass(frozen=True)
+class LogMelConfig:
+    """Log-mel parameters (defaults: ``specs/features.yaml``): 22,050 Hz, 128 mels, hop 512, 30 s."""
+
+    sample_rate: int = 22050
+    n_mels: int = 128
+    hop_length: int = 512
+    n_fft: int = 2048
+    duration: float = 30.0
+    offset: float = 0.0
+    top_db: float = 80.0
+
+    @classmethod
+    def from_spec(cls, offset: float = 0.0) -> "LogMelConfig":
+        spec = load_spec("features")["logmel"]
+        return cls(sample_rate=spec["sample_rate"], n_mels=spec["n_mels"], hop_length=spec["hop_length"],
+                   n_fft=spec["n_fft"], duration=float(spec["duration"]), offset=float(offset),
+                   top_db=float(spec["power_to_db"]["top_db"]))
+
+    @property
+    def frames(self) -> int:
+        """Frames of a full window: 1 + samples // hop (librosa's centred framing); 1,292 for 30 s."""
+        return 1 + int(round(self.duration * self.sample_rate)) // self.hop_length
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def logmel_from_signal(signal: np.ndarray, config: LogMelConfig) -> tuple[np.ndarray, bool]:
+    """Log-mel of a mono signal, padded with silence to the full window.
+
+    Returns
+    -------
+    features : np.ndarray, shape (config.frames, config.n_mels), float32, dB (ref 1.0)
+        Time is the first axis (the CRNN's sequence axis).
+    padded : bool
+        True when the signal was shorter than ``config.duration`` seconds.
+    """
+    import librosa
+
+    target = int(round(config.duration * config.sample_rate))
+    padded = signal.size < target
+    if padded:
+        signal = np.pad(signal, (0, target - signal.size))
+    else:
+        signal = signal[:target]
+    mel = librosa.feature.melspectrogram(y=signal, sr=config.sample_rate, n_fft=config.n_fft,
+                                         hop_length=config.hop_length, n_mels=config.n_mels)
+    db = librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=config.top_db)
+    return np.ascontiguousarray(db.T, dtype=np.float32), padded
+
+
+def logmel_from_file(path: Path, config: LogMelConfig) -> tuple[np.ndarray, bool]:
+    """Decode ``path`` (window ``config.offset`` .. + ``duration``) and return its log-mel and padded flag."""
+    from mer_keras.features.audio import load_audio
+
+    signal = load_audio(path, config.sample_rate, offset=config.offset, duration=config.duration)
+    return logmel_from_signal(signal, config)

@@ -1,0 +1,52 @@
+"""DEAM's openSMILE frame features: ``features/<song_id>.csv``, ``;``-separated, 0.5 s per row."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mer_keras.errors import DataError
+from mer_keras.specs import load_spec
+
+
+def opensmile_params() -> dict:
+    spec = load_spec("features")["opensmile"]
+    return {"frames": int(spec["frames"]), "excerpt_seconds": float(spec["excerpt_seconds"])}
+
+
+def read_opensmile(path: Path, frames: int = 90, excerpt_seconds: float = 45.0,
+                   start: float = 0.0) -> tuple[np.ndarray, bool]:
+    """Read one song's openSMILE frames cut to its annotated excerpt.
+
+    Rows with ``start <= frameTime < start + excerpt_seconds`` are kept (full-length songs:
+    their first 45 s unless segment times are given), then truncated or edge-padded to ``frames``.
+
+    Returns
+    -------
+    features : np.ndarray, shape (frames, n_features), float32
+    padded : bool
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"openSMILE feature file not found: {path}")
+    try:
+        table = pd.read_csv(path, sep=";")
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read openSMILE features {path} ({exc}); expected DEAM's ';'-separated CSV") from None
+    table.columns = [str(column).strip() for column in table.columns]
+    if "frameTime" not in table.columns or table.shape[1] < 2:
+        raise DataError(f"openSMILE features {path}: expected a ';'-separated file whose first column is frameTime")
+    times = pd.to_numeric(table["frameTime"], errors="coerce").to_numpy()
+    values = table.drop(columns=["frameTime"]).apply(pd.to_numeric, errors="coerce").to_numpy(np.float32)
+    keep = (times >= start) & (times < start + excerpt_seconds)
+    values = values[keep]
+    if values.shape[0] == 0:
+        raise DataError(f"openSMILE features {path} have no rows between {start} and {start + excerpt_seconds} s")
+    if not np.all(np.isfinite(values)):
+        raise DataError(f"openSMILE features {path} contain NaN or non-numeric values")
+    padded = values.shape[0] < frames
+    if padded:
+        values = np.pad(values, ((0, frames - values.shape[0]), (0, 0)), mode="edge")
+    return np.ascontiguousarray(values[:frames]), padded

@@ -1,0 +1,42 @@
+"""predict.py's work: valence/arousal (1-9) or quadrant for new audio files from a trained run."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from mer_keras.data.records import Item
+from mer_keras.data.targets import decode_predictions
+from mer_keras.errors import RunError
+from mer_keras.evaluation.evaluate import predict_run_items
+from mer_keras.features.cache import FeatureCache
+from mer_keras.training.run_dir import RunDir
+
+
+def latest_run(root: Path = Path("runs")) -> Path:
+    """The most recently trained run under ``root`` (by model.keras time)."""
+    models = sorted(root.glob("*/model.keras"), key=lambda path: path.stat().st_mtime) if root.is_dir() else []
+    if not models:
+        raise RunError(f"no trained run found under {root}/; train one (python train.py --model crnn) or pass --run DIR")
+    return models[-1].parent
+
+
+def predict_files(run_path: Path, files: list[str], cache: str | None = None) -> list[dict]:
+    """One row per file: ``{"file", "valence", "arousal"}`` (1-9) or ``{"file", "quadrant", ...}``, or ``{"file", "error"}``."""
+    run = RunDir(run_path)
+    config = run.read_config()
+    run.require("model.keras", "normalization.npz")
+    if config["feature"]["kind"] != "logmel":
+        raise RunError(f"run {run.path} was trained on {config['feature']['kind']} features; predict.py needs a log-mel (audio) run")
+    items = [Item(item_id=str(index), group=str(index), path=Path(file)) for index, file in enumerate(files)]
+    rows = {index: {"file": file} for index, file in enumerate(files)}
+    kept, outputs, skipped = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1,
+                                               require_any=False)
+    for item, decoded in zip(kept, decode_predictions(outputs, config["task"])):
+        rows[int(item.item_id)].update(decoded)
+    for item_id, reason in skipped:
+        rows[int(item_id)]["error"] = reason
+    offset = config["feature"]["params"].get("offset", 0.0)
+    if offset:
+        print(f"note: this run reads each file from {offset} s on (its training window)", file=sys.stderr)
+    return [rows[index] for index in range(len(files))]

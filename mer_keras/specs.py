@@ -1,0 +1,28 @@
+"""Read the YAML files in ``specs/``: the documents' numbers as data."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import yaml
+
+from mer_keras.errors import MerError
+
+SPECS_DIR = Path(os.environ.get("MER_SPECS", Path(__file__).resolve().parents[1] / "specs"))
+
+
+@functools.lru_cache(maxsize=None)
+def load_spec(name: str) -> dict:
+    """Return ``specs/<name>.yaml`` as a dict (cached; treat it as read-only)."""
+    path = SPECS_DIR / f"{name}.yaml"
+    if not path.is_file():
+        raise MerError(f"spec file {path} not found; the repository's specs/ folder is incomplete")
+    with open(path, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def claims_for(model: str) -> list[dict]:
+    """The claims ``specs/estimates.yaml`` lists for one model (may be empty)."""
+    return list(load_spec("estimates")["claims"].get(model, []))
