@@ -1,0 +1,78 @@
+import keras
+import numpy as np
+import pytest
+
+from mer_keras.models.crnn import build_crnn
+from mer_keras.specs import load_spec
+
+SPEC = load_spec("crnn")
+
+
+@pytest.fixture(scope="module")
+def model():
+    return build_crnn()
+
+
+def test_input_is_time_by_mels(model):
+    assert tuple(model.input_shape) == (None, 1292, 128)
+    assert tuple(model.output_shape) == (None, 2)
+
+
+def test_layers_match_spec_one_by_one(model):
+    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    assert len(layers) == len(SPEC["layers"])
+    for layer, spec in zip(layers, SPEC["layers"]):
+        assert type(layer).__name__ == spec["type"]
+        config = layer.get_config()
+        if spec["type"] == "Conv1D":
+            assert config["filters"] == spec["filters"] and tuple(config["kernel_size"]) == (spec["kernel_size"],)
+            assert config["activation"] == spec["activation"]
+        elif spec["type"] == "MaxPooling1D":
+            assert tuple(config["pool_size"]) == (spec["pool_size"],)
+        elif spec["type"] == "Bidirectional":
+            inner = layer.forward_layer
+            assert type(inner).__name__ == spec["layer"] and inner.units == spec["units"]
+            assert inner.return_sequences == spec["return_sequences"]
+        elif spec["type"] == "Dense":
+            assert config["units"] == spec["units"] and config["activation"] == spec["activation"]
+        elif spec["type"] == "Dropout":
+            assert config["rate"] == spec["rate"]
+
+
+def test_optimizer_learning_rate_and_loss(model):
+    assert isinstance(model.optimizer, keras.optimizers.Adam)
+    assert float(model.optimizer.learning_rate) == pytest.approx(SPEC["training"]["learning_rate"])
+    assert model.loss == SPEC["training"]["loss"]
+
+
+def test_parameter_count_is_far_from_claim(model):
+    # The listed layers give 479,138 parameters; the note claims 5.8M.
+    assert model.count_params() == 479_138
+    assert SPEC["documented"]["claimed_parameters"] == 5_800_000
+
+
+def test_time_steps_after_pooling(model):
+    pooled = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling1D)]
+    assert [layer.output.shape[1] for layer in pooled] == [645, 321, 159]
+
+
+def test_config_round_trip_gives_identical_outputs(model):
+    clone = keras.Model.from_config(model.get_config())
+    clone.set_weights(model.get_weights())
+    x = np.random.default_rng(0).standard_normal((2, 1292, 128)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), clone.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
+
+
+def test_opensmile_variant_builds():
+    variant = SPEC["variants"]["opensmile"]["input"]
+    model = build_crnn(variant["frames"], variant["features"])
+    assert tuple(model.input_shape) == (None, 90, 260)
+    assert model.predict(np.zeros((1, 90, 260), "float32"), verbose=0).shape == (1, 2)
+
+
+def test_save_and_reload_identical(tmp_path, model):
+    path = tmp_path / "m.keras"
+    model.save(path)
+    again = keras.models.load_model(path)
+    x = np.random.default_rng(1).standard_normal((1, 1292, 128)).astype("float32")
+    np.testing.assert_array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
