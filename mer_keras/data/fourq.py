@@ -103,7 +103,7 @@ def load_4q(data_dir: Path, target: str = "quadrant", norms_path: Path | None = 
 
     if target == "va":
         name, description = "4q-va", f"4Q audio with tag-derived valence/arousal ({PROXY_LABEL})"
-        notes = [PROXY_LABEL.capitalize() + ".", "Valence/arousal: mean Warriner et al. (2013) norm of each song's AllMusic mood words."]
+        notes = [f"Note, {PROXY_LABEL}.", "Valence/arousal: mean Warriner et al. (2013) norm of each song's AllMusic mood words."]
     else:
         name, description = "4q", "4Q audio with Russell quadrant labels (Q1-Q4)"
         notes = ["Regression models learn the quadrant's (valence sign, arousal sign) in {-1, +1}."]

@@ -30,7 +30,7 @@ def _inconsistencies() -> list[str]:
 def _data_lines(metrics: dict, config: dict) -> list[str]:
     lines = [f"- Data: {metrics['data']} (`{config['data']['data_dir']}`)."]
     if metrics.get("proxy_label"):
-        lines.insert(0, f"> **{metrics['proxy_label'].capitalize()}.** Figures below are not comparable "
+        lines.insert(0, f"> **Note, {metrics['proxy_label']}.** Figures below are not comparable "
                         "one-to-one with the study's DEAM figures; the verdict is about this proxy task.\n")
     split = metrics["split"]
     lines.append(f"- Split by {split['group_by']}, seed {split['seed']}: {split['train']} train, "
@@ -147,7 +147,7 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     (report_dir / "metrics.json").write_text(json.dumps(summary, indent=1))
     lines = [f"# {first['model']} on {first['dataset']}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
-        lines += [f"> **{summary['proxy_label'].capitalize()}.**", ""]
+        lines += [f"> **Note, {summary['proxy_label']}.**", ""]
     lines += [f"Data: {first['data']}. Parameters: {first['parameters']:,} measured, "
               f"{_fmt(first.get('claimed_parameters'))} claimed. Each run has its own seed, split and report "
               f"(folders below); figures are on the test items of each run.", "",
