@@ -108,10 +108,15 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
         bar = _progress(len(todo), desc)
         paths = [str(item.path) for item in todo]
         if workers > 1 and len(todo) > 1:
+            # The first item runs here so that librosa's numba functions are compiled and cached
+            # once before the workers start: concurrent first compiles can corrupt numba's cache
+            # and crash (librosa issue 1998, numba issue 10128).
+            results[todo[0].item_id] = _compute(spec, paths[0])
+            bar.update()
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_threads) as pool:
-                outputs = pool.map(_compute, [spec] * len(todo), paths, chunksize=4)
-                for item, output in zip(todo, outputs):
+                outputs = pool.map(_compute, [spec] * (len(todo) - 1), paths[1:], chunksize=4)
+                for item, output in zip(todo[1:], outputs):
                     results[item.item_id] = output
                     bar.update()
         else:
