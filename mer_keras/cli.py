@@ -31,19 +31,24 @@ def _command(script: str, argv: list[str]) -> str:
 
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
-    parser.add_argument("--model", default="crnn", help="model name (default crnn; see specs/)")
+    parser.add_argument("--model", default="crnn", help="crnn (default), ridge, svr or xgboost")
     parser.add_argument("--dataset", choices=["deam", "4q"], help="default: DEAM if its inputs are found, else 4Q")
     parser.add_argument("--data", help="dataset folder (default: $MER_DATA, else ../shared/data/<dataset>)")
     parser.add_argument("--target", choices=["va", "quadrant"],
                         help="4Q: 'va' = tag-derived valence/arousal (4Q-VA, default), 'quadrant' = quadrant signs")
-    parser.add_argument("--features", choices=["mel", "opensmile"], help="log-mel from audio (default) or DEAM openSMILE")
+    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted"],
+                        help="mel: log-mel from audio (deep models' default); handcrafted: librosa descriptors "
+                             "(baselines' default); opensmile: DEAM's openSMILE frames")
+    parser.add_argument("--deam-labels", choices=["corrected", "as-shipped"],
+                        help="DEAM static labels: 'corrected' (default; valence/arousal swapped back for the 2013 songs "
+                             "the label audit finds swapped) or 'as-shipped'")
     parser.add_argument("--norms", help="4Q-VA: Warriner norms CSV (default: <data>/../warriner/Ratings_Warriner_et_al.csv)")
     parser.add_argument("--epochs", type=int, help="maximum epochs (spec: 50)")
     parser.add_argument("--batch-size", type=int, help="batch size (spec: 32)")
     parser.add_argument("--patience", type=int, help="early-stopping patience (spec: 10)")
     parser.add_argument("--seed", type=int, default=0, help="seed for split, initialisation and shuffling")
     parser.add_argument("--limit", type=int, help="use a seeded random subset of N items (smoke runs)")
-    parser.add_argument("--out", help="run directory (default runs/<model>-<dataset>-<target>-<features>-seed<N>)")
+    parser.add_argument("--out", help="run directory (default runs/<model>-<dataset>-<target>-<features>[-as-shipped]-seed<N>)")
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     parser.add_argument("--cache", help="feature cache folder (default $MER_CACHE or ~/.cache/mer_keras)")
     parser.add_argument("--workers", type=int, help="feature extraction processes (default: CPU count)")

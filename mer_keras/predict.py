@@ -25,9 +25,9 @@ def predict_files(run_path: Path, files: list[str], cache: str | None = None) ->
     """One row per file: ``{"file", "valence", "arousal"}`` (1-9) or ``{"file", "quadrant", ...}``, or ``{"file", "error"}``."""
     run = RunDir(run_path)
     config = run.read_config()
-    run.require("model.keras", "normalization.npz")
-    if config["feature"]["kind"] != "logmel":
-        raise RunError(f"run {run.path} was trained on {config['feature']['kind']} features; predict.py needs a log-mel (audio) run")
+    if config["feature"]["kind"] not in ("logmel", "handcrafted"):
+        raise RunError(f"run {run.path} was trained on {config['feature']['kind']} features; predict.py needs a run "
+                       "trained on audio (log-mel or handcrafted features)")
     items = [Item(item_id=str(index), group=str(index), path=Path(file)) for index, file in enumerate(files)]
     rows = {index: {"file": file} for index, file in enumerate(files)}
     kept, outputs, skipped = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1,

@@ -7,11 +7,17 @@
 
 Labels are on the 1-9 scale. Songs without the requested input are listed in
 ``Dataset.skipped``, never dropped silently. Splits group by song.
+
+Label versions (issue 8, :mod:`mer_keras.audit.deam_labels`): in the shipped static file the
+``valence_*`` and ``arousal_*`` columns of the 2013 songs (ids <= 1000) hold each other's
+values. ``labels="corrected"`` (the default) swaps them back where the audit rule says so;
+``labels="as-shipped"`` uses the file as it is.
 """
 
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +32,7 @@ STATIC_1_2000 = SONG_LEVEL / "static_annotations_averaged_songs_1_2000.csv"
 STATIC_2000_2058 = SONG_LEVEL / "static_annotations_averaged_songs_2000_2058.csv"
 DYNAMIC = Path("annotations", "annotations averaged per song", "dynamic (per second annotations)")
 LABEL_COLUMNS = ["valence_mean", "valence_std", "arousal_mean", "arousal_std"]
+LABEL_VERSIONS = ("corrected", "as-shipped")
 HOW_TO_GET = (
     "DEAM is at https://cvml.unige.ch/databases/DEAM/ (annotations, MEMD_audio, features); "
     "unpack it and pass --data DIR (or set MER_DATA) with DIR holding annotations/, MEMD_audio/ and/or features/."
@@ -74,20 +81,67 @@ def deam_has_inputs(data_dir: Path, minimum: int = 100) -> bool:
                len(_input_index(data_dir / "features", {".csv"}))) >= minimum
 
 
-def load_deam(data_dir: Path, features: str = "mel") -> Dataset:
-    """Load DEAM's 1,744 annotated excerpts with audio (``features="mel"``) or openSMILE features."""
+def static_labels(data_dir: Path, version: str = "corrected") -> tuple[pd.DataFrame, str]:
+    """The static labels of ``static_annotations_averaged_songs_1_2000.csv`` in one label version.
+
+    Parameters
+    ----------
+    data_dir : Path
+        DEAM folder.
+    version : str
+        ``"corrected"``: swap valence/arousal back for the subsets the label audit finds swapped
+        (decided on the folder's own dynamic annotations, else on the recorded outcome for the
+        official file's sha256; a DataError when neither is available). ``"as-shipped"``: the
+        file as it is.
+
+    Returns
+    -------
+    (pandas.DataFrame, str)
+        Labels indexed by ``song_id`` and the note for ``Dataset.notes`` saying which version was used.
+        With ``"corrected"``, one line saying what was swapped and why also goes to stderr.
+    """
+    if version not in LABEL_VERSIONS:
+        raise DataError(f"unknown DEAM label version {version!r}; use one of {LABEL_VERSIONS}")
+    path = Path(data_dir) / STATIC_1_2000
+    frame = read_static_annotations(path)
+    if version == "as-shipped":
+        return frame, ("Labels: DEAM static annotations as shipped (song means, 1-9 scale; --deam-labels as-shipped): "
+                       "not corrected for the valence/arousal column swap of the label audit "
+                       "(python -m mer_keras.audit deam).")
+    from mer_keras.audit.deam_labels import SUBSET_IDS, correct_static_labels, decide_label_swaps, describe_swap
+
+    decision = decide_label_swaps(Path(data_dir), frame, path)
+    swapped = [subset for subset, flag in decision.swapped.items() if flag]
+    print(describe_swap(decision, frame), file=sys.stderr, flush=True)
+    if not swapped:
+        return frame, (f"Labels: DEAM static annotations (song means, 1-9 scale), corrected version "
+                       f"(--deam-labels corrected): the label audit found no swapped subset, by {decision.source}.")
+    return correct_static_labels(frame, swapped), (
+        f"Labels: DEAM static annotations (song means, 1-9 scale), corrected version (--deam-labels corrected): "
+        f"valence_* and arousal_* swapped back for the "
+        f"{', '.join(f'{subset} songs ({SUBSET_IDS[subset]})' for subset in swapped)}, whose shipped columns hold "
+        f"each other's values, by {decision.source}.")
+
+
+def load_deam(data_dir: Path, features: str = "mel", labels: str = "corrected") -> Dataset:
+    """Load DEAM's 1,744 annotated excerpts with audio (``features="mel"``) or openSMILE features.
+
+    ``labels`` is ``"corrected"`` (default) or ``"as-shipped"``; see :func:`static_labels`.
+    """
     data_dir = Path(data_dir)
     if features not in ("mel", "opensmile"):
         raise DataError(f"unknown DEAM features {features!r}; use 'mel' or 'opensmile'")
+    if labels not in LABEL_VERSIONS:
+        raise DataError(f"unknown DEAM label version {labels!r}; use one of {LABEL_VERSIONS}")
     if not data_dir.is_dir():
         raise DataError(f"DEAM folder {data_dir} does not exist. {HOW_TO_GET}")
-    labels = read_static_annotations(data_dir / STATIC_1_2000)
+    annotations, label_note = static_labels(data_dir, labels)
     if features == "mel":
         folder, inputs = data_dir / "MEMD_audio", _input_index(data_dir / "MEMD_audio", AUDIO_EXTENSIONS)
     else:
         folder, inputs = data_dir / "features", _input_index(data_dir / "features", {".csv"})
     items, skipped = [], []
-    for song_id, row in labels.iterrows():
+    for song_id, row in annotations.iterrows():
         key = str(song_id)
         if key not in inputs:
             skipped.append((key, f"no {'audio' if features == 'mel' else 'openSMILE feature'} file in {folder.name}/"))
@@ -97,11 +151,11 @@ def load_deam(data_dir: Path, features: str = "mel") -> Dataset:
                           labels={"valence": values["valence_mean"], "arousal": values["arousal_mean"]}))
     if not items:
         raise DataError(
-            f"none of the {len(labels)} annotated DEAM songs has a file in {folder}. {HOW_TO_GET}"
+            f"none of the {len(annotations)} annotated DEAM songs has a file in {folder}. {HOW_TO_GET}"
         )
-    notes = ["Labels: DEAM static annotations as shipped (song means, 1-9 scale)."]
+    notes = [label_note]
     if skipped:
-        notes.append(f"{len(skipped)} of {len(labels)} annotated songs have no input file and are left out (listed in skipped.csv).")
+        notes.append(f"{len(skipped)} of {len(annotations)} annotated songs have no input file and are left out (listed in skipped.csv).")
     kind = "audio" if features == "mel" else "opensmile"
     return Dataset(name="deam", task="va", items=items, skipped=skipped, notes=notes, input_kind=kind,
                    description=f"DEAM listener ratings (static, 1-9) with {'audio excerpts' if kind == 'audio' else 'openSMILE frame features'}",

@@ -24,11 +24,12 @@ class DataChoice:
     target: str
     features: str
     norms: str | None = None
+    deam_labels: str = "corrected"       # DEAM label version: "corrected" or "as-shipped" (issue 8)
     message: str = ""
 
     def to_dict(self) -> dict:
         return {"dataset": self.dataset, "data_dir": self.data_dir, "target": self.target,
-                "features": self.features, "norms": self.norms}
+                "features": self.features, "norms": self.norms, "deam_labels": self.deam_labels}
 
 
 def _candidate_roots() -> list[Path]:
@@ -96,15 +97,19 @@ def _choice(dataset: str, folder: Path, target: str | None, features: str | None
     else:
         target = target or "va"
     features = features or "mel"
-    if dataset == "4q" and features != "mel":
-        raise DataError("4Q ships audio only: use --features mel")
+    if dataset == "4q" and features == "opensmile":
+        raise DataError("4Q ships audio only: use --features mel (deep models) or handcrafted (baselines)")
     return DataChoice(dataset, str(folder.resolve()), target, features, message=message)
 
 
 def load_dataset(choice: DataChoice | dict) -> Dataset:
-    """Load the dataset a :class:`DataChoice` (or a run config's ``data`` dict) names."""
+    """Load the dataset a :class:`DataChoice` (or a run config's ``data`` dict) names.
+
+    A config saved before ``deam_labels`` existed loads with the default, ``"corrected"``.
+    """
     if isinstance(choice, dict):
         choice = DataChoice(**choice)
     if choice.dataset == "deam":
-        return load_deam(Path(choice.data_dir), features=choice.features)
+        inputs = "opensmile" if choice.features == "opensmile" else "mel"   # mel and handcrafted read the audio
+        return load_deam(Path(choice.data_dir), features=inputs, labels=choice.deam_labels)
     return load_4q(Path(choice.data_dir), target=choice.target, norms_path=choice.norms)

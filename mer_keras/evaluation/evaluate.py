@@ -16,7 +16,7 @@ from mer_keras.errors import RunError
 from mer_keras.evaluation import plots
 from mer_keras.evaluation.bootstrap import bootstrap_interval
 from mer_keras.evaluation.metrics import ccc, mean_r2, quadrant_metrics, regression_metrics
-from mer_keras.evaluation.verdict import band_rule, band_verdict, compare_claims, interval_note
+from mer_keras.evaluation.verdict import band_rule, band_verdict, claim_verdict, compare_claims, interval_note
 from mer_keras.features.cache import FeatureCache
 from mer_keras.features.extract import FeatureSpec, extract_features
 from mer_keras.features.normalize import FeatureScaler
@@ -33,18 +33,30 @@ def _history(run: RunDir) -> dict[str, list[float]]:
     return {name: [float(row[name]) for row in rows] for name in rows[0]} if rows else {}
 
 
-def predict_run_items(run: RunDir, config: dict, items, cache: FeatureCache | None = None, workers=None,
-                      require_any: bool = True):
-    """Features -> standardise -> model outputs for ``items``; returns (kept items, outputs (n, 2), skipped)."""
+def load_predictor(run: RunDir, config: dict):
+    """A function (n, frames, features) -> (n, 2) outputs, for the run's model family."""
+    if config.get("family", "keras") == "sklearn":
+        import joblib
+
+        run.require("model.joblib")
+        model = joblib.load(run / "model.joblib")
+        return lambda features: model.predict(features.reshape(len(features), -1))
     import keras
 
+    run.require("model.keras", "normalization.npz")
+    scaler = FeatureScaler.load(run.scaler)
+    model = keras.models.load_model(run.model)
+    return lambda features: model.predict(scaler.transform(features), batch_size=32, verbose=0)
+
+
+def predict_run_items(run: RunDir, config: dict, items, cache: FeatureCache | None = None, workers=None,
+                      require_any: bool = True):
+    """Features -> the run's model -> outputs for ``items``; returns (kept items, outputs (n, 2), skipped)."""
     spec = FeatureSpec(config["feature"]["kind"], config["feature"]["params"])
     feature_set = extract_features(items, spec, cache=cache, workers=workers, desc="items", require_any=require_any)
     if not feature_set.item_ids:
         return [], np.empty((0, 2)), feature_set.skipped
-    scaler = FeatureScaler.load(run.scaler)
-    model = keras.models.load_model(run.model)
-    outputs = model.predict(scaler.transform(feature_set.features), batch_size=32, verbose=0)
+    outputs = load_predictor(run, config)(feature_set.features)
     keep = set(feature_set.item_ids)
     return [item for item in items if item.item_id in keep], np.asarray(outputs), feature_set.skipped
 
@@ -56,7 +68,7 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
 
     run = RunDir(run_path)
     config = run.read_config()
-    run.require("model.keras", "split.json", "normalization.npz")
+    run.require("split.json")
     if config.get("status") != "finished":
         raise RunError(f"run {run.path} did not finish training; continue it with train.py --resume --out {run.path}")
     report_dir = Path(report_dir) if report_dir else run.path
@@ -83,7 +95,7 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
         "training": config["training"] | {"best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
                                           "train_seconds": config.get("train_seconds")},
         "command": {"train": config.get("command", ""), "evaluate": command},
-        "versions": config.get("versions", {}),
+        "versions": config.get("versions", {}), "data_notes": dataset.notes,
     }
     if config["dataset_name"] == "4q-va":
         metrics["proxy_label"] = PROXY_LABEL
@@ -110,7 +122,9 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
             if "proxy_label" in metrics:
                 metrics["verdict"]["caveat"] = PROXY_LABEL
         else:
-            metrics["verdict"] = {"outcome": "not applicable", "why": f"no band rule for {config['model']}"}
+            metrics["verdict"] = claim_verdict(config["model"], metrics["r2"]["mean"], metrics["bootstrap"]["r2_mean"])
+            if "proxy_label" in metrics:
+                metrics["verdict"]["caveat"] = PROXY_LABEL
         metrics["claims"] = compare_claims(config["model"], metrics)
         plots.predicted_vs_true(true, pred, report_dir / "predicted_vs_true.png",
                                 f"{config['model']} on {config['dataset_name']} test songs (n={len(kept)})")
@@ -130,6 +144,11 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
                         report_dir / "confusion_matrix.png", f"{config['model']} on 4Q test songs (n={len(kept)})")
         rows = [(item.item_id, t, p["quadrant"], p["valence_output"], p["arousal_output"]) for item, t, p in zip(kept, true_q, decoded)]
         header = ["item_id", "true_quadrant", "pred_quadrant", "valence_output", "arousal_output"]
+    importances = feature_importances(run, config)
+    if importances:
+        metrics["feature_importance_top20"] = importances
+        plots.importances(importances, report_dir / "feature_importance.png",
+                          f"{config['model']} feature importance (gain), top {len(importances)}")
     history = _history(run)
     if history:
         plots.learning_curves(history, report_dir / "learning_curves.png", f"{config['model']} on {config['dataset_name']}")
@@ -141,3 +160,21 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
     write_run_report(metrics, config, run, report_dir, history)
     print(f"wrote {report_dir / 'metrics.json'} and {report_dir / 'report.md'}", file=sys.stderr)
     return metrics
+
+
+def feature_importances(run: RunDir, config: dict, top: int = 20) -> list[dict]:
+    """Top features of a tree model (xgboost's gain importances), named; empty for other models."""
+    import json
+
+    if config.get("family") != "sklearn":
+        return []
+    import joblib
+
+    model = joblib.load(run / "model.joblib").named_steps["model"]
+    values = getattr(model, "feature_importances_", None)
+    if values is None:
+        return []
+    names_file = run / "feature_names.json"
+    names = json.loads(names_file.read_text()) if names_file.is_file() else [f"feature_{k}" for k in range(len(values))]
+    order = np.argsort(values)[::-1][:top]
+    return [{"feature": names[k], "importance": float(values[k])} for k in order]

@@ -59,3 +59,16 @@ def confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str
     figure.savefig(path, dpi=110)
     plt.close(figure)
     return path
+
+
+def importances(rows: list[dict], path: Path, title: str) -> Path:
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(7, 0.28 * len(rows) + 1.2))
+    names = [row["feature"] for row in rows][::-1]
+    axis.barh(names, [row["importance"] for row in rows][::-1])
+    axis.set(xlabel="importance (gain share)", title=title)
+    axis.tick_params(axis="y", labelsize=7)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+    return path

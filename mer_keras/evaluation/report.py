@@ -16,6 +16,10 @@ METRIC_NAMES = ("r2", "ccc", "mse", "mae", "pearson_r")
 def _fmt(value, digits=3) -> str:
     if value is None:
         return "-"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
     if isinstance(value, (list, tuple)):
         return "-".join(_fmt(v, digits) for v in value)
     if isinstance(value, float):
@@ -36,10 +40,16 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
     lines.append(f"- Split by {split['group_by']}, seed {split['seed']}: {split['train']} train, "
                  f"{split['validation']} validation (early stopping only), {split['test']} test; "
                  f"no {split['group_by']} on two sides.")
-    for note in config.get("notes", []):
-        lines.append(f"- {note}")
-    if config.get("padded"):
-        lines.append(f"- {len(config['padded'])} training/validation clips were shorter than the 30 s window and padded with silence.")
+    for note in metrics.get("data_notes", config.get("notes", [])):
+        if not metrics.get("proxy_label") or metrics["proxy_label"] not in note:
+            lines.append(f"- {note}")
+    padded = config.get("padded")
+    if isinstance(padded, dict) and padded:
+        seconds = np.array(list(padded.values()))
+        lines.append(f"- {len(padded)} training/validation inputs were shorter than the window and padded "
+                     f"(median {np.median(seconds):.2f} s, {int(np.sum(seconds > 1))} by more than 1 s, longest {seconds.max():.1f} s).")
+    elif padded:
+        lines.append(f"- {len(padded)} training/validation inputs were shorter than the window and padded.")
     if config.get("n_annotated_without_input"):
         lines.append(f"- {config['n_annotated_without_input']} annotated items had no input file (listed in the run's skipped.csv).")
     if metrics.get("test_skipped"):
@@ -48,18 +58,9 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
 
 
 def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path, history: dict) -> Path:
-    training = metrics["training"]
     lines = [f"# {metrics['model']} on {metrics['dataset']} ({config['feature']['kind']})", ""]
     lines += _data_lines(metrics, config)
-    lines += ["", "## Protocol", "",
-              f"- Input {config['input_shape'][0]} frames x {config['input_shape'][1]} features "
-              f"(time as the sequence axis), standardised per feature with training-song statistics.",
-              f"- {training['optimizer']} lr {training['learning_rate']}, loss {training['loss']}, batch {training['batch_size']}, "
-              f"up to {training['epochs']} epochs, early stopping patience {training['patience']} on validation loss, best weights restored.",
-              f"- Stopped after {training.get('epochs_run')} epochs; best epoch {training.get('best_epoch')}; "
-              f"training time {_fmt(training.get('train_seconds'), 0)} s on {metrics['versions'].get('machine', '?')} "
-              f"(Keras {metrics['versions'].get('keras', '?')}, backend {metrics['versions'].get('backend', '?')}).",
-              f"- Parameters: {metrics['parameters']:,} measured; {_fmt(metrics.get('claimed_parameters'))} claimed.", ""]
+    lines += ["", "## Protocol", ""] + _protocol_lines(metrics, config) + [""]
     lines += ["## Results on the test items", ""]
     if metrics["task"] == "va":
         lines += [f"Scale {metrics['scale']}, n = {metrics['n_test']} test items.", "",
@@ -84,6 +85,9 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
             lines.append(f"| {row['metric']} | {_fmt(row['claimed'])} | {row['kind']} | {row['where']} | {_fmt(row['measured'])} |")
         lines.append("")
     lines += ["## Inconsistencies in the specification", ""] + [f"- {text}" for text in _inconsistencies()]
+    if metrics.get("feature_importance_top20"):
+        lines += ["", "## Feature importance (top 20, gain)", "", "![feature importance](feature_importance.png)", "",
+                  ", ".join(f"{row['feature']} {row['importance']:.3f}" for row in metrics["feature_importance_top20"])]
     if history:
         lines += ["", "![learning curves](learning_curves.png)"]
     lines += ["", "## Commands", "", "```", metrics["command"]["train"], metrics["command"]["evaluate"], "```", ""]
@@ -92,9 +96,39 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
     return path
 
 
+def _protocol_lines(metrics: dict, config: dict) -> list[str]:
+    training, versions = metrics["training"], metrics["versions"]
+    where = (f"on {versions.get('machine', '?')} (Python {versions.get('python', '?')}, Keras {versions.get('keras', '?')}, "
+             f"backend {versions.get('backend', '?')})")
+    if config.get("family") == "sklearn":
+        return [f"- Input: {config.get('n_features')} features per item ({config['feature']['kind']}); standardised inside the "
+                "scikit-learn Pipeline, so inside every cross-validation fold.",
+                f"- Grid {training['search']} searched with {training['cv']['folds']} folds grouped by "
+                f"{metrics['split']['group_by']} on the training items (train + validation parts; test untouched), "
+                f"scored by mean R² over valence and arousal.",
+                f"- Chosen: {training['best_params']} (cross-validated mean R² {_fmt(training['best_cv_r2'])}); "
+                f"search and refit took {_fmt(training.get('train_seconds'), 0)} s {where}.",
+                "- Targets: as for the CRNN, (rating - 5) / 4 per dimension (or the quadrant's signs); predictions mapped back to 1-9."]
+    return [f"- Input {config['input_shape'][0]} frames x {config['input_shape'][1]} features "
+            f"(time as the sequence axis), standardised per feature with training-song statistics.",
+            f"- {training['optimizer']} lr {training['learning_rate']}, loss {training['loss']}, batch {training['batch_size']}, "
+            f"up to {training['epochs']} epochs, early stopping patience {training['patience']} on validation loss, best weights restored.",
+            f"- Stopped after {training.get('epochs_run')} epochs; best epoch {training.get('best_epoch')}; "
+            f"training time {_fmt(training.get('train_seconds'), 0)} s {where}.",
+            f"- Parameters: {_fmt(metrics['parameters'])} measured; {_fmt(metrics.get('claimed_parameters'))} claimed."]
+
+
 def _verdict_lines(verdict: dict) -> list[str]:
     if verdict["outcome"] == "not applicable":
         return [f"Not applicable: {verdict['why']}."]
+    if "claimed_r2" in verdict:
+        span = "per-run 95% bootstrap intervals span" if verdict["rule"].endswith("per run") else "95% bootstrap interval"
+        lines = [f"**{verdict['outcome']}**: measured mean R² {_fmt(verdict['measured_r2_mean'])} ({span} "
+                 f"{_fmt(verdict['interval_low'])}-{_fmt(verdict['interval_high'])}) against the claimed "
+                 f"{_fmt(verdict['claimed_r2'])} ({verdict['where']}); rule: {verdict['rule']}."]
+        if verdict.get("caveat"):
+            lines.append(f"Caveat: {verdict['caveat']}.")
+        return lines
     lines = [f"**{verdict['outcome']}**: measured mean R² {_fmt(verdict['measured_r2_mean'])} against the estimate band "
              f"{_fmt(verdict['band'])} (below {verdict['overestimated_below']}: overestimated; above "
              f"{verdict['underestimated_above']}: underestimated; otherwise inconclusive)."]
@@ -141,6 +175,15 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
                                           f"{[summary['per_run'][n]['verdict'] for n in names]}"}
         if first.get("proxy_label"):
             summary["verdict"]["caveat"] = first["proxy_label"]
+    elif first["verdict"].get("claimed_r2") is not None:
+        outcomes = sorted({m["verdict"]["outcome"] for m in all_metrics})
+        summary["verdict"] = {"rule": first["verdict"]["rule"] + ", per run", "claimed_r2": first["verdict"]["claimed_r2"],
+                              "where": first["verdict"]["where"], "measured_r2_mean": summary["r2"]["mean"]["mean"],
+                              "interval_low": min(m["bootstrap"]["r2_mean"]["low"] for m in all_metrics),
+                              "interval_high": max(m["bootstrap"]["r2_mean"]["high"] for m in all_metrics),
+                              "outcome": outcomes[0] if len(outcomes) == 1 else "mixed: " + ", ".join(outcomes)}
+        if first.get("proxy_label"):
+            summary["verdict"]["caveat"] = first["proxy_label"]
     else:
         summary["verdict"] = first["verdict"]
     report_dir = Path(report_dir)
@@ -148,7 +191,7 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     lines = [f"# {first['model']} on {first['dataset']}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
-    lines += [f"Data: {first['data']}. Parameters: {first['parameters']:,} measured, "
+    lines += [f"Data: {first['data']}. Parameters: {_fmt(first['parameters'])} measured, "
               f"{_fmt(first.get('claimed_parameters'))} claimed. Each run has its own seed, split and report "
               f"(folders below); figures are on the test items of each run.", "",
               "| figure | mean over runs | sd | min | max |", "|---|---|---|---|---|"]

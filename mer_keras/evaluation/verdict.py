@@ -40,6 +40,27 @@ def interval_note(interval: dict, rule: dict | None = None) -> str:
     return f"the {interval['confidence']:.0%} interval overlaps the band"
 
 
+def claim_verdict(model: str, measured: float, interval: dict) -> dict:
+    """Judge a point claim of R² (estimates.yaml) by the measured value's bootstrap interval.
+
+    ``consistent``: the claimed value lies inside the interval; ``below claim``: the whole
+    interval lies below it; ``above claim``: the whole interval lies above it.
+    """
+    claims = [c for c in load_spec("estimates")["claims"].get(model, []) if c["metric"] == "r2" and "value" in c]
+    if not claims:
+        return {"outcome": "not applicable", "why": f"specs/estimates.yaml has no R² claim for {model}"}
+    claimed = claims[0]["value"]
+    if interval["high"] < claimed:
+        outcome = "below claim"
+    elif interval["low"] > claimed:
+        outcome = "above claim"
+    else:
+        outcome = "consistent"
+    return {"rule": "claim vs 95% bootstrap interval", "claimed_r2": claimed, "where": claims[0].get("where"),
+            "measured_r2_mean": measured, "interval_low": interval["low"], "interval_high": interval["high"],
+            "outcome": outcome}
+
+
 def compare_claims(model: str, measured: dict) -> list[dict]:
     """Each claim of ``model`` in estimates.yaml beside the measured mean of that metric."""
     rows = []

@@ -26,7 +26,7 @@ class FeatureCache:
     def key(path: Path, kind: str, params: dict) -> str:
         path = Path(path).resolve()
         stat = path.stat()
-        blob = json.dumps({"path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
+        blob = json.dumps({"format": 2, "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                            "kind": kind, "params": params}, sort_keys=True)
         return hashlib.sha1(blob.encode()).hexdigest()
 

@@ -23,24 +23,21 @@ class FeatureSpec:
     kind: str
     params: dict
 
-    @property
-    def shape(self) -> tuple[int, int]:
-        if self.kind == "logmel":
-            from mer_keras.features.logmel import LogMelConfig
-
-            config = LogMelConfig(**self.params)
-            return config.frames, config.n_mels
-        return int(self.params["frames"]), -1
-
-    def compute(self, path: Path) -> tuple[np.ndarray, bool]:
+    def compute(self, path: Path) -> tuple[np.ndarray, float]:
+        """Features of one file and the seconds of padding it needed."""
         if self.kind == "logmel":
             from mer_keras.features.logmel import LogMelConfig, logmel_from_file
 
             return logmel_from_file(path, LogMelConfig(**self.params))
-        if self.kind == "opensmile":
-            from mer_keras.features.opensmile import read_opensmile
+        if self.kind == "handcrafted":
+            from mer_keras.features.handcrafted import handcrafted_from_file
 
-            return read_opensmile(path, **self.params)
+            return handcrafted_from_file(path, **self.params)
+        if self.kind in ("opensmile", "opensmile_summary"):
+            from mer_keras.features.opensmile import read_opensmile, summarise_opensmile
+
+            frames, padding = read_opensmile(path, **self.params)
+            return (summarise_opensmile(frames), padding) if self.kind == "opensmile_summary" else (frames, padding)
         raise MerError(f"unknown feature kind {self.kind!r}")
 
 
@@ -49,13 +46,13 @@ class FeatureSet:
     """Features of the items that could be read, in item order.
 
     ``features``: shape (n_items, frames, n_features), float32. ``skipped``: (item_id, reason)
-    for every item that failed; ``padded``: ids of clips shorter than the window.
+    for every item that failed; ``padded``: item id -> seconds of padding, for clips shorter than the window.
     """
 
     item_ids: list[str]
     features: np.ndarray
     skipped: list[tuple[str, str]] = field(default_factory=list)
-    padded: list[str] = field(default_factory=list)
+    padded: dict[str, float] = field(default_factory=dict)
 
 
 def _limit_threads() -> None:
@@ -67,10 +64,10 @@ def _limit_threads() -> None:
 
 def _compute(spec: FeatureSpec, path: str):
     try:
-        features, padded = spec.compute(Path(path))
-        return features, padded, None
+        features, padding = spec.compute(Path(path))
+        return features, float(padding), None
     except DataError as exc:
-        return None, False, str(exc)
+        return None, 0.0, str(exc)
 
 
 def _progress(total: int, desc: str):
@@ -93,12 +90,12 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
     keys, results = {}, {}
     for item in items:
         if item.path is None or not Path(item.path).is_file():
-            results[item.item_id] = (None, False, f"input file not found: {item.path}")
+            results[item.item_id] = (None, 0.0, f"input file not found: {item.path}")
             continue
         keys[item.item_id] = FeatureCache.key(item.path, spec.kind, params_key)
         cached = cache.get(spec.kind, keys[item.item_id])
         if cached is not None:
-            results[item.item_id] = (cached["features"], bool(cached["padded"]), None)
+            results[item.item_id] = (cached["features"], float(cached["padding_seconds"]), None)
     todo = [item for item in items if item.item_id not in results]
     workers = workers or min(os.cpu_count() or 1, 8)
     if todo:
@@ -125,9 +122,9 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
                 bar.update()
         bar.close()
         for item in todo:
-            features, padded, error = results[item.item_id]
+            features, padding, error = results[item.item_id]
             if error is None:
-                cache.put(spec.kind, keys[item.item_id], {"features": features, "padded": np.array(padded)})
+                cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
 
     good = [item.item_id for item in items if results[item.item_id][2] is None]
     skipped = [(item.item_id, results[item.item_id][2]) for item in items if results[item.item_id][2] is not None]
@@ -144,5 +141,5 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
         if array.shape != first.shape:
             raise DataError(f"item {item_id}: features of shape {array.shape}, expected {first.shape} like the others")
         stacked[row] = array
-    padded = [item_id for item_id in good if results[item_id][1]]
+    padded = {item_id: round(results[item_id][1], 3) for item_id in good if results[item_id][1] > 0}
     return FeatureSet(item_ids=good, features=stacked, skipped=skipped, padded=padded)

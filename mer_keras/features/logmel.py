@@ -38,32 +38,32 @@ class LogMelConfig:
         return asdict(self)
 
 
-def logmel_from_signal(signal: np.ndarray, config: LogMelConfig) -> tuple[np.ndarray, bool]:
+def logmel_from_signal(signal: np.ndarray, config: LogMelConfig) -> tuple[np.ndarray, float]:
     """Log-mel of a mono signal, padded with silence to the full window.
 
     Returns
     -------
     features : np.ndarray, shape (config.frames, config.n_mels), float32, dB (ref 1.0)
         Time is the first axis (the CRNN's sequence axis).
-    padded : bool
-        True when the signal was shorter than ``config.duration`` seconds.
+    padding : float
+        Seconds of silence appended (0.0 when the signal filled the window).
     """
     import librosa
 
     target = int(round(config.duration * config.sample_rate))
-    padded = signal.size < target
-    if padded:
+    padding = max(target - signal.size, 0) / config.sample_rate
+    if padding:
         signal = np.pad(signal, (0, target - signal.size))
     else:
         signal = signal[:target]
     mel = librosa.feature.melspectrogram(y=signal, sr=config.sample_rate, n_fft=config.n_fft,
                                          hop_length=config.hop_length, n_mels=config.n_mels)
     db = librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=config.top_db)
-    return np.ascontiguousarray(db.T, dtype=np.float32), padded
+    return np.ascontiguousarray(db.T, dtype=np.float32), padding
 
 
-def logmel_from_file(path: Path, config: LogMelConfig) -> tuple[np.ndarray, bool]:
-    """Decode ``path`` (window ``config.offset`` .. + ``duration``) and return its log-mel and padded flag."""
+def logmel_from_file(path: Path, config: LogMelConfig) -> tuple[np.ndarray, float]:
+    """Decode ``path`` (window ``config.offset`` .. + ``duration``); return its log-mel and seconds of padding."""
     from mer_keras.features.audio import load_audio
 
     signal = load_audio(path, config.sample_rate, offset=config.offset, duration=config.duration)

@@ -17,7 +17,7 @@ def opensmile_params() -> dict:
 
 
 def read_opensmile(path: Path, frames: int = 90, excerpt_seconds: float = 45.0,
-                   start: float = 0.0) -> tuple[np.ndarray, bool]:
+                   start: float = 0.0, frame_step: float = 0.5) -> tuple[np.ndarray, float]:
     """Read one song's openSMILE frames cut to its annotated excerpt.
 
     Rows with ``start <= frameTime < start + excerpt_seconds`` are kept (full-length songs:
@@ -26,7 +26,8 @@ def read_opensmile(path: Path, frames: int = 90, excerpt_seconds: float = 45.0,
     Returns
     -------
     features : np.ndarray, shape (frames, n_features), float32
-    padded : bool
+    padding : float
+        Seconds of edge padding (missing rows x ``frame_step``).
     """
     path = Path(path)
     if not path.is_file():
@@ -46,7 +47,21 @@ def read_opensmile(path: Path, frames: int = 90, excerpt_seconds: float = 45.0,
         raise DataError(f"openSMILE features {path} have no rows between {start} and {start + excerpt_seconds} s")
     if not np.all(np.isfinite(values)):
         raise DataError(f"openSMILE features {path} contain NaN or non-numeric values")
-    padded = values.shape[0] < frames
-    if padded:
-        values = np.pad(values, ((0, frames - values.shape[0]), (0, 0)), mode="edge")
-    return np.ascontiguousarray(values[:frames]), padded
+    missing = max(frames - values.shape[0], 0)
+    if missing:
+        values = np.pad(values, ((0, missing), (0, 0)), mode="edge")
+    return np.ascontiguousarray(values[:frames]), missing * frame_step
+
+
+def summarise_opensmile(frames: np.ndarray) -> np.ndarray:
+    """Per-song summary for the classic baselines: each feature's mean, then its standard deviation.
+
+    ``frames`` (n_frames, n_features) -> (1, 2 * n_features), float32.
+    """
+    return np.concatenate([frames.mean(axis=0), frames.std(axis=0)])[None, :].astype(np.float32)
+
+
+def opensmile_feature_names(path: Path) -> list[str]:
+    """Names of the summary features from a feature file's header: ``<column>_mean`` then ``<column>_std``."""
+    columns = [c.strip() for c in Path(path).read_text().splitlines()[0].split(";")[1:]]
+    return [f"{c}_mean" for c in columns] + [f"{c}_std" for c in columns]

@@ -6,12 +6,14 @@ import random
 import sys
 import time
 from dataclasses import dataclass
+
+import numpy as np
 from pathlib import Path
 
 from mer_keras.data.registry import DataChoice, load_dataset, resolve_data
 from mer_keras.data.splits import check_disjoint, load_split, make_split, save_split
 from mer_keras.data.targets import encode_targets
-from mer_keras.errors import RunError
+from mer_keras.errors import DataError, RunError
 from mer_keras.features.cache import FeatureCache
 from mer_keras.features.extract import FeatureSpec, extract_features
 from mer_keras.features.for_dataset import feature_spec
@@ -29,6 +31,7 @@ class TrainRequest:
     target: str | None = None
     features: str | None = None
     norms: str | None = None
+    deam_labels: str | None = None       # "corrected" / "as-shipped"; None: the default, corrected
     epochs: int | None = None
     batch_size: int | None = None
     patience: int | None = None
@@ -42,7 +45,8 @@ class TrainRequest:
 
 
 def default_out(request: TrainRequest, choice: DataChoice) -> Path:
-    name = f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}-seed{request.seed}"
+    labels = "-as-shipped" if choice.dataset == "deam" and choice.deam_labels == "as-shipped" else ""
+    name = f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}-seed{request.seed}"
     return Path("runs") / name
 
 
@@ -51,7 +55,7 @@ def _log(message: str) -> None:
 
 
 def prepare_features(items, spec: FeatureSpec, cache: FeatureCache, workers: int | None, desc: str):
-    """Extract features for items; return (kept items, features, skipped rows, padded ids)."""
+    """Extract features for items; return (kept items, features, skipped rows, padded {id: seconds})."""
     feature_set = extract_features(items, spec, cache=cache, workers=workers, desc=desc)
     keep = set(feature_set.item_ids)
     kept = [item for item in items if item.item_id in keep]
@@ -59,21 +63,35 @@ def prepare_features(items, spec: FeatureSpec, cache: FeatureCache, workers: int
     return kept, feature_set.features, skipped, feature_set.padded
 
 
-def train(request: TrainRequest) -> RunDir:
-    """Train ``request.model``; write model.keras, config.json, split.json, history.csv to the run dir."""
-    from mer_keras.models.registry import build_model, model_spec
-    from mer_keras.runtime import configure, versions
-    from mer_keras.training.fit import fit_model, load_resume_state
+@dataclass
+class PreparedRun:
+    """What every model family trains from: the run directory, data, split and training features."""
 
-    spec = model_spec(request.model)
-    training = spec["training"]
-    epochs = request.epochs or training["epochs"]
-    batch_size = request.batch_size or training["batch_size"]
-    patience = request.patience or training["early_stopping"]["patience"]
+    run: RunDir
+    choice: DataChoice
+    dataset: object
+    split: dict
+    feature_spec: FeatureSpec
+    parts: dict            # "train" / "validation" -> (items, features (n, frames, n_features))
+    padded: dict           # item id -> seconds of padding
+    family: str
 
-    choice = resolve_data(request.dataset, request.data, request.target, request.features)
+
+def prepare(request: TrainRequest, family: str) -> PreparedRun:
+    """Resolve the data, create the run directory, split by group and extract the training features.
+
+    The test part's features are not computed here: the test songs are touched by evaluate.py only.
+    """
+    from mer_keras.models.registry import DEFAULT_FEATURES
+    from mer_keras.runtime import configure
+
+    choice = resolve_data(request.dataset, request.data, request.target, request.features or DEFAULT_FEATURES[family])
     if request.norms:
         choice.norms = str(Path(request.norms).resolve())
+    if request.deam_labels:
+        if choice.dataset != "deam":
+            raise DataError(f"--deam-labels applies to DEAM only; this run uses {choice.dataset}")
+        choice.deam_labels = request.deam_labels
     if choice.message:
         _log(choice.message)
     run = RunDir(Path(request.out) if request.out else default_out(request, choice))
@@ -100,39 +118,72 @@ def train(request: TrainRequest) -> RunDir:
     _log(f"split by {split['group_by']} (seed {split['seed']}): " + ", ".join(f"{p} {len(split[p])}" for p in ("train", "validation", "test")))
 
     by_id = dataset.by_id()
-    spec_features = feature_spec(dataset, choice.features)
+    spec_features = feature_spec(dataset, choice.features, family)
     cache = FeatureCache(request.cache)
-    parts, skipped_rows, padded = {}, [(i, "input", r) for i, r in dataset.skipped], []
-    for part in ("train", "validation"):  # the test part is touched by evaluate.py only
+    parts, skipped_rows, padded = {}, [(i, "input", r) for i, r in dataset.skipped], {}
+    for part in ("train", "validation"):
         kept, features, skipped, part_padded = prepare_features(
             [by_id[i] for i in split[part]], spec_features, cache, request.workers, desc=part)
         parts[part] = (kept, features)
         skipped_rows += skipped
-        padded += part_padded
+        padded |= part_padded
     run.write_skipped(skipped_rows)
+    return PreparedRun(run, choice, dataset, split, spec_features, parts, padded, family)
 
-    scaler = FeatureScaler().fit(parts["train"][1])
+
+def base_config(request: TrainRequest, prepared: PreparedRun) -> dict:
+    """The config.json fields every family writes."""
+    from mer_keras.runtime import versions
+
+    dataset, parts = prepared.dataset, prepared.parts
+    return {
+        "model": request.model, "family": prepared.family, "data": prepared.choice.to_dict(),
+        "dataset_name": dataset.name, "task": dataset.task, "description": dataset.description, "notes": dataset.notes,
+        "feature": {"kind": prepared.feature_spec.kind, "params": prepared.feature_spec.params},
+        "input_shape": [int(n) for n in parts["train"][1].shape[1:]],
+        "n_items": {part: len(parts[part][0]) for part in parts} | {"test": len(prepared.split["test"])},
+        "n_annotated_without_input": len(dataset.skipped), "padded": prepared.padded,
+        "command": request.command, "versions": versions(), "status": "training",
+    }
+
+
+def train(request: TrainRequest) -> RunDir:
+    """Train ``request.model`` and write its run directory; see the README for the files."""
+    from mer_keras.models.registry import model_family
+
+    family = model_family(request.model)
+    prepared = prepare(request, family)
+    if family == "keras":
+        return _train_keras(request, prepared)
+    return _train_sklearn(request, prepared)
+
+
+def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
+    from mer_keras.models.registry import build_model, model_spec
+    from mer_keras.training.fit import fit_model, load_resume_state
+
+    spec = model_spec(request.model)
+    training = spec["training"]
+    epochs = request.epochs or training["epochs"]
+    batch_size = request.batch_size or training["batch_size"]
+    patience = request.patience or training["early_stopping"]["patience"]
+    run, task = prepared.run, prepared.dataset.task
+
+    scaler = FeatureScaler().fit(prepared.parts["train"][1])
     scaler.save(run.scaler)
-    arrays = {part: (scaler.transform(features), encode_targets(kept, dataset.task))
-              for part, (kept, features) in parts.items()}
+    arrays = {part: (scaler.transform(features), encode_targets(kept, task))
+              for part, (kept, features) in prepared.parts.items()}
     frames, n_features = arrays["train"][0].shape[1:]
 
     model, state = (load_resume_state(run) if request.resume else (None, None))
     if model is None:
         model = build_model(request.model, frames, n_features, spec)
-    config = {
-        "model": request.model, "data": choice.to_dict(), "dataset_name": dataset.name, "task": dataset.task,
-        "description": dataset.description, "notes": dataset.notes,
-        "feature": {"kind": spec_features.kind, "params": spec_features.params},
-        "input_shape": [int(frames), int(n_features)],
+    config = base_config(request, prepared) | {
         "training": {"optimizer": training["optimizer"], "learning_rate": training["learning_rate"],
                      "loss": training["loss"], "epochs": epochs, "batch_size": batch_size,
                      "patience": patience, "seed": request.seed, "limit": request.limit},
         "parameters": int(model.count_params()),
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
-        "n_items": {part: len(parts[part][0]) for part in parts} | {"test": len(split["test"])},
-        "n_annotated_without_input": len(dataset.skipped),
-        "padded": padded, "command": request.command, "versions": versions(), "status": "training",
     }
     run.write_json(run.config, config)
     _log(f"model {request.model}: {config['parameters']:,} parameters; input {frames} x {n_features}; "
@@ -149,6 +200,66 @@ def train(request: TrainRequest) -> RunDir:
     _log(f"finished: best epoch {config['best_epoch']} of {config['epochs_run']}; run saved to {run.path}. "
          f"Next: python evaluate.py {run.path}")
     return run
+
+
+def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
+    """Grid search with group folds over all training songs (train + validation parts); test untouched."""
+    import json
+
+    import joblib
+
+    from mer_keras.models.baselines import search_baseline
+    from mer_keras.models.registry import model_spec
+
+    spec = model_spec(request.model)
+    run = prepared.run
+    items = prepared.parts["train"][0] + prepared.parts["validation"][0]
+    features = np.concatenate([prepared.parts["train"][1], prepared.parts["validation"][1]]).reshape(len(items), -1)
+    targets = encode_targets(items, prepared.dataset.task)
+    groups = [item.group for item in items]
+    test_ids = set(prepared.split["test"])
+    if test_ids & {item.item_id for item in items}:
+        raise RunError("internal error: test items reached the hyperparameter search")
+    _log(f"model {request.model}: grid search over {spec['search']} with {spec['cv']['folds']} folds grouped by "
+         f"{prepared.split['group_by']} on {len(items)} training items x {features.shape[1]} features")
+    started = time.time()
+    search = search_baseline(request.model, features, targets, groups, seed=request.seed)
+    seconds = time.time() - started
+    joblib.dump(search.best_estimator_, run / "model.joblib")
+    names = feature_names_for(prepared)
+    (run / "feature_names.json").write_text(json.dumps(names))
+    results = search.cv_results_
+    table = [{"params": {k.split("__")[-1]: v for k, v in params.items()}, "mean_r2": float(mean), "sd_r2": float(sd)}
+             for params, mean, sd in zip(results["params"], results["mean_test_score"], results["std_test_score"])]
+    search_record = {"best_params": {k.split("__")[-1]: v for k, v in search.best_params_.items()},
+                     "best_cv_r2": float(search.best_score_), "folds": search.n_splits_,
+                     "grouped_by": prepared.split["group_by"], "candidates": table,
+                     "search_item_ids": [item.item_id for item in items]}
+    run.write_json(run / "search.json", search_record)
+    config = base_config(request, prepared) | {
+        "training": {"search": spec["search"], "cv": spec["cv"], "seed": request.seed, "limit": request.limit,
+                     "best_params": search_record["best_params"], "best_cv_r2": search_record["best_cv_r2"]},
+        "parameters": None, "n_features": int(features.shape[1]),
+        "status": "finished", "train_seconds": round(seconds, 1),
+    }
+    run.write_json(run.config, config)
+    _log(f"finished: best {search_record['best_params']} (CV mean R² {search.best_score_:.3f}) in {seconds:.0f} s; "
+         f"run saved to {run.path}. Next: python evaluate.py {run.path}")
+    return run
+
+
+def feature_names_for(prepared: PreparedRun) -> list[str]:
+    """Names of the flattened features the baselines see."""
+    kind = prepared.feature_spec.kind
+    if kind == "handcrafted":
+        from mer_keras.features.handcrafted import feature_names
+
+        return feature_names()
+    if kind == "opensmile_summary":
+        from mer_keras.features.opensmile import opensmile_feature_names
+
+        return opensmile_feature_names(prepared.parts["train"][0][0].path)
+    return [f"feature_{k}" for k in range(int(np.prod(prepared.parts["train"][1].shape[1:])))]
 
 
 def history_seconds(run: RunDir) -> float:

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from mer_keras.data.records import Item
 from mer_keras.features import extract as extract_module
@@ -19,7 +20,8 @@ def _spec():
 def test_second_run_reads_cache_without_recomputing(tmp_path, monkeypatch):
     items, cache = _items(tmp_path), FeatureCache(tmp_path / "cache")
     first = extract_features(items, _spec(), cache, workers=1)
-    assert first.features.shape == (3, 1292, 128) and first.padded == ["s0", "s1", "s2"]
+    assert first.features.shape == (3, 1292, 128) and sorted(first.padded) == ["s0", "s1", "s2"]
+    assert first.padded["s0"] == pytest.approx(29.0, abs=0.01)
     monkeypatch.setattr(FeatureSpec, "compute", lambda self, path: (_ for _ in ()).throw(AssertionError("recomputed")))
     second = extract_features(items, _spec(), cache, workers=1)
     np.testing.assert_array_equal(first.features, second.features)
