@@ -1,4 +1,4 @@
-"""Log-mel extraction throughput, cold and cached, on real 4Q clips (or synthetic 30 s wavs)."""
+"""Log-mel extraction throughput, cold and cached: real 4Q clips and synthetic 30 s wav / mp3."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mer_keras.data.records import Item  # noqa: E402
@@ -17,42 +19,55 @@ from mer_keras.features.extract import FeatureSpec, extract_features  # noqa: E4
 from mer_keras.features.logmel import LogMelConfig  # noqa: E402
 
 
-def clips(n: int, folder: Path) -> tuple[list[Item], str]:
+def real_4q(n: int) -> list[Item]:
     shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "4q"
-    if shared.is_dir():
-        files = sorted(shared.glob("Q*/*.*"))[:n]
-        files = [f for f in files if f.suffix != ".csv"]
-        return [Item(f.stem, f.stem, f) for f in files], "4Q clips (Opus, 48 kHz decode, resampled to 22,050 Hz)"
-    import numpy as np
+    files = sorted(shared.glob("Q*/*.opus"))[:n] if shared.is_dir() else []
+    return [Item(f.stem, f.stem, f) for f in files]
+
+
+def synthetic(n: int, folder: Path, suffix: str, rate: int) -> list[Item]:
+    """30 s mono noise-plus-tone clips (wav or mp3) at ``rate`` Hz."""
     import soundfile as sf
 
     items = []
     for k in range(n):
-        path = folder / f"c{k}.wav"
-        sf.write(path, np.random.default_rng(k).standard_normal(30 * 22050).astype("float32") * 0.1, 22050)
+        path = folder / f"c{k}{suffix}"
+        t = np.arange(30 * rate) / rate
+        signal = 0.2 * np.sin(2 * np.pi * (200 + 10 * k) * t) + 0.05 * np.random.default_rng(k).standard_normal(t.size)
+        sf.write(path, signal.astype("float32"), rate)
         items.append(Item(str(k), str(k), path))
-    return items, "synthetic 30 s 22,050 Hz mono wav"
+    return items
+
+
+def measure(items: list[Item], workers: int | None, folder: Path) -> tuple[float, float]:
+    spec = FeatureSpec("logmel", LogMelConfig.from_spec().to_dict())
+    cache = FeatureCache(folder)
+    start = time.perf_counter()
+    extract_features(items, spec, cache, workers=workers)
+    cold = len(items) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    extract_features(items, spec, cache, workers=workers)
+    return cold, len(items) / (time.perf_counter() - start)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=120)
-    parser.add_argument("--workers", type=int, default=None)
+    parser.add_argument("--n", type=int, default=120, help="clips per set")
+    parser.add_argument("--workers", type=int, default=None, help="default: one per core")
     args = parser.parse_args()
-    spec = FeatureSpec("logmel", LogMelConfig.from_spec().to_dict())
     with tempfile.TemporaryDirectory() as tmp:
-        items, what = clips(args.n, Path(tmp))
-        cache = FeatureCache(Path(tmp) / "cache")
-        start = time.perf_counter()
-        extract_features(items, spec, cache, workers=args.workers)
-        cold = len(items) / (time.perf_counter() - start)
-        start = time.perf_counter()
-        extract_features(items, spec, cache, workers=args.workers)
-        cached = len(items) / (time.perf_counter() - start)
+        tmp = Path(tmp)
+        sets = [("4Q clips as stored here (Ogg Opus, decoded at 48 kHz)", real_4q(args.n)),
+                ("synthetic 30 s wav, 22,050 Hz mono", synthetic(args.n, tmp, ".wav", 22050)),
+                ("synthetic 30 s mp3, 44,100 Hz mono (resampled)", synthetic(args.n, tmp, ".mp3", 44100))]
+        for index, (what, items) in enumerate(sets):
+            if not items:
+                print(f"{what}: not available, skipped")
+                continue
+            cold, cached = measure(items, args.workers, tmp / f"cache{index}")
+            print(f"{what}: {len(items)} clips, cold {cold:.1f} clips/s (worker start-up included), cached {cached:.0f} clips/s")
     peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"data: {len(items)} {what}")
-    print(f"cold: {cold:.1f} clips/s (includes worker start-up); cached: {cached:.1f} clips/s")
     print(f"peak RSS: parent {peak_self:.0f} MiB, largest worker {peak_child:.0f} MiB")
 
 

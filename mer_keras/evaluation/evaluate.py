@@ -109,6 +109,8 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
             "r2_mean": bootstrap_interval(lambda idx: mean_r2(true[idx], pred[idx]), len(kept), n_resamples),
             "ccc_mean": bootstrap_interval(lambda idx: float(np.mean([ccc(true[idx, k], pred[idx, k]) for k in range(2)])),
                                            len(kept), n_resamples),
+            "mse_mean": bootstrap_interval(lambda idx: float(np.mean((true[idx] - pred[idx]) ** 2)), len(kept), n_resamples),
+            "mae_mean": bootstrap_interval(lambda idx: float(np.mean(np.abs(true[idx] - pred[idx]))), len(kept), n_resamples),
         }
         rule_name = VERDICT_RULES.get(config["model"])
         if rule_name:

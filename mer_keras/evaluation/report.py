@@ -80,9 +80,11 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
     lines += ["## Verdict", ""] + _verdict_lines(metrics["verdict"]) + [""]
     if metrics.get("claims"):
         lines += ["## Claims in specs/estimates.yaml beside what was measured", "",
-                  "| metric | claimed | kind | where | measured (mean) |", "|---|---|---|---|---|"]
+                  "| metric | claimed | kind | where | measured (mean of valence, arousal) | 95% bootstrap interval |",
+                  "|---|---|---|---|---|---|"]
         for row in metrics["claims"]:
-            lines.append(f"| {row['metric']} | {_fmt(row['claimed'])} | {row['kind']} | {row['where']} | {_fmt(row['measured'])} |")
+            interval = _fmt(row.get("interval")) if row.get("interval") else "-"
+            lines.append(f"| {row['metric']} | {_fmt(row['claimed'])} | {row['kind']} | {row['where']} | {_fmt(row['measured'])} | {interval} |")
         lines.append("")
     lines += ["## Inconsistencies in the specification", ""] + [f"- {text}" for text in _inconsistencies()]
     if metrics.get("feature_importance_top20"):

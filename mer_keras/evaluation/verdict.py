@@ -69,6 +69,8 @@ def compare_claims(model: str, measured: dict) -> list[dict]:
         value = measured.get(metric)
         if isinstance(value, dict):
             value = value.get("mean")
+        interval = measured.get("bootstrap", {}).get(f"{metric}_mean")
         rows.append({"metric": metric, "claimed": claim.get("value", claim.get("band")),
-                     "kind": claim.get("kind"), "where": claim.get("where"), "measured": value})
+                     "kind": claim.get("kind"), "where": claim.get("where"), "measured": value,
+                     "interval": [interval["low"], interval["high"]] if interval else None})
     return rows
