@@ -66,7 +66,8 @@ def _train(argv, script):
 
 def _evaluate(argv, script):
     parser = argparse.ArgumentParser(prog="evaluate.py", description="Score runs on their test items; write metrics.json and report.md.")
-    parser.add_argument("runs", nargs="+", help="run directories (several: one per seed, plus a summary)")
+    parser.add_argument("runs", nargs="*", help="run directories (several: one per seed, plus a summary); "
+                                                "default: the newest run under runs/")
     parser.add_argument("--report-dir", help="where to write the report (default: the run directory)")
     parser.add_argument("--cache", help="feature cache folder")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
@@ -74,6 +75,11 @@ def _evaluate(argv, script):
     from mer_keras.evaluation.evaluate import evaluate_run
 
     command = _command(script, argv)
+    if not args.runs:
+        from mer_keras.predict import latest_run
+
+        args.runs = [str(latest_run())]
+        print(f"evaluating the newest run, {args.runs[0]}", file=sys.stderr)
     if len(args.runs) == 1:
         metrics = evaluate_run(Path(args.runs[0]), args.report_dir, command=command, cache=args.cache, n_resamples=args.resamples)
         print(json.dumps({k: metrics[k] for k in ("r2", "ccc", "quadrant_accuracy", "verdict") if k in metrics}, indent=1))

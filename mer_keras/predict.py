@@ -14,8 +14,9 @@ from mer_keras.training.run_dir import RunDir
 
 
 def latest_run(root: Path = Path("runs")) -> Path:
-    """The most recently trained run under ``root`` (by model.keras time)."""
-    models = sorted(root.glob("*/model.keras"), key=lambda path: path.stat().st_mtime) if root.is_dir() else []
+    """The most recently trained run under ``root`` (by the time of its saved model)."""
+    models = [*root.glob("*/model.keras"), *root.glob("*/model.joblib")] if root.is_dir() else []
+    models.sort(key=lambda path: path.stat().st_mtime)
     if not models:
         raise RunError(f"no trained run found under {root}/; train one (python train.py --model crnn) or pass --run DIR")
     return models[-1].parent

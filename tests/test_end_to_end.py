@@ -136,3 +136,13 @@ def test_default_data_falls_back_to_4q_va(tmp_path, monkeypatch):
     choice = resolve_data(None, None, None, None)
     assert (choice.dataset, choice.target) == ("4q", "va")
     assert "4Q-VA" in choice.message and "too few songs" in choice.message
+
+
+def test_evaluate_without_arguments_uses_newest_run(fourq_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert train_main(["--model", "crnn", "--epochs", "1", "--workers", "1", "--data", str(fourq_dir)]) == 0
+    assert (tmp_path / "runs" / "crnn-4q-va-mel-seed0" / "model.keras").is_file()
+    capsys.readouterr()
+    assert evaluate_main(["--resamples", "10"]) == 0
+    assert "crnn-4q-va-mel-seed0" in capsys.readouterr().err
+    assert (tmp_path / "runs" / "crnn-4q-va-mel-seed0" / "report.md").is_file()

@@ -161,6 +161,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         entry = {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
                  "min": float(np.min(values)), "max": float(np.max(values)), "values": values}
         summary.setdefault(name, {})[dim or "value"] = entry
+    if first["task"] == "quadrant":
+        summary["chance_accuracy"] = float(np.mean([m["chance_accuracy"] for m in all_metrics]))
     for name, m in zip(names, all_metrics):
         summary["per_run"][name] = {"verdict": m["verdict"]["outcome"], "bootstrap": m["bootstrap"],
                                     "best_epoch": m["training"].get("best_epoch"), "train_seconds": m["training"].get("train_seconds")}
@@ -200,6 +202,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     for name, dim in keys:
         entry = summary[name][dim or "value"]
         lines.append(f"| {name}{' ' + dim if dim else ''} | {_fmt(entry['mean'])} | {_fmt(entry['sd'])} | {_fmt(entry['min'])} | {_fmt(entry['max'])} |")
+    if summary.get("chance_accuracy") is not None:
+        lines += ["", f"Majority-class rate of the test parts (chance level to beat): {_fmt(summary['chance_accuracy'])}."]
     lines += ["", "## Verdict", ""] + _verdict_lines(summary["verdict"]) + ["", "## Runs", ""]
     for name in names:
         run = summary["per_run"][name]

@@ -56,5 +56,5 @@ def search_baseline(name: str, features, targets, groups, seed: int = 0, folds: 
     pipeline, grid = build_baseline(name, seed)
     n_folds = min(folds or cv["folds"], len(set(groups)))
     search = GridSearchCV(pipeline, grid, scoring=cv["scoring"], cv=GroupKFold(n_splits=n_folds),
-                          n_jobs=1, refit=True, error_score="raise")
+                          n_jobs=cv.get("n_jobs", 1), refit=True, error_score="raise")
     return search.fit(features, targets, groups=list(groups))

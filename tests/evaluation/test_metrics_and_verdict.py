@@ -57,3 +57,21 @@ def test_quadrant_metrics():
     assert metrics["quadrant_accuracy"] == 0.75
     assert metrics["sign_accuracy"] == {"valence": 0.75, "arousal": 1.0}
     assert metrics["confusion_matrix"]["rows_true_columns_predicted"][2] == [0, 0, 0, 1]
+
+
+def test_leaderboard_reads_single_and_summary_reports(tmp_path):
+    import json
+
+    from mer_keras.evaluation.leaderboard import leaderboard
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "metrics.json").write_text(json.dumps({
+        "model": "ridge", "task": "va", "dataset": "deam", "r2": {"mean": 0.5}, "ccc": {"mean": 0.6},
+        "mse": {"mean": 1.2}, "mae": {"mean": 0.9}, "verdict": {"outcome": "consistent"}}))
+    (tmp_path / "b").mkdir()
+    (tmp_path / "b" / "metrics.json").write_text(json.dumps({
+        "model": "crnn", "task": "quadrant", "n_runs": 3, "quadrant_accuracy": {"value": {"mean": 0.5, "sd": 0.1}},
+        "sign_accuracy": {"valence": {"mean": 0.7, "sd": 0.05}, "arousal": {"mean": 0.8, "sd": 0.02}}}))
+    table = leaderboard(tmp_path)
+    assert "| 0.500 | 0.600 | 1.200 | 0.900 | consistent |" in table
+    assert "| 3 | 0.500 ± 0.100 | 0.700 ± 0.050 | 0.800 ± 0.020 |" in table
