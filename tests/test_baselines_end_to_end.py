@@ -72,3 +72,15 @@ def test_deam_opensmile_summary(tmp_path):
 def test_baselines_refuse_log_mel_sequences(bigger_4q, tmp_path, capsys):
     assert train_main(["--model", "ridge", "--data", str(bigger_4q), "--features", "mel", "--out", str(tmp_path / "r")]) == 2
     assert "handcrafted or opensmile" in capsys.readouterr().err
+
+
+def test_summary_over_seeds_for_a_baseline(bigger_4q, tmp_path):
+    runs = []
+    for seed in ("0", "1"):
+        runs.append(str(tmp_path / f"ridge-s{seed}"))
+        assert train_main(["--model", "ridge", "--data", str(bigger_4q), "--seed", seed, "--workers", "1", "--out", runs[-1]]) == 0
+    assert evaluate_main([*runs, "--report-dir", str(tmp_path / "summary"), "--resamples", "20"]) == 0
+    summary = json.loads((tmp_path / "summary" / "metrics.json").read_text())
+    assert summary["n_runs"] == 2 and summary["verdict"]["claimed_r2"] == 0.497
+    assert summary["r2"]["mean"]["values"] == [
+        json.loads((tmp_path / "summary" / name / "metrics.json").read_text())["r2"]["mean"] for name in ("ridge-s0", "ridge-s1")]

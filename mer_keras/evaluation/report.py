@@ -166,7 +166,7 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     for name, m in zip(names, all_metrics):
         summary["per_run"][name] = {"verdict": m["verdict"]["outcome"], "bootstrap": m["bootstrap"],
                                     "best_epoch": m["training"].get("best_epoch"), "train_seconds": m["training"].get("train_seconds")}
-    if first["task"] == "va" and first["verdict"].get("rule"):
+    if first["task"] == "va" and "band" in first["verdict"]:
         rule = band_rule(first["verdict"]["rule"])
         measured = summary["r2"]["mean"]["mean"]
         summary["verdict"] = {"rule": first["verdict"]["rule"], "band": rule["band"], "measured_r2_mean": measured,
