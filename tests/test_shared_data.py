@@ -33,3 +33,19 @@ def test_deam_audio_path_end_to_end_on_real_excerpts(tmp_path):
     assert evaluate_main([str(run), "--resamples", "20"]) == 0
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["dataset"] == "deam" and metrics["n_test"] == 2 and np.isfinite(metrics["mse"]["mean"])
+
+
+@needs_shared("deam", "MEMD_audio", "2.mp3")
+def test_real_excerpts_get_corrected_labels():
+    """The 10 real excerpts are 2013 songs: corrected labels are the shipped ones crossed."""
+    from mer_keras.data.deam import STATIC_1_2000, load_deam, read_static_annotations
+
+    shipped = read_static_annotations(SHARED_DATA / "deam" / STATIC_1_2000)
+    corrected = load_deam(SHARED_DATA / "deam", labels="corrected")
+    as_shipped = load_deam(SHARED_DATA / "deam", labels="as-shipped")
+    assert len(corrected.items) == len(as_shipped.items) == 10
+    for fixed, raw in zip(corrected.items, as_shipped.items):
+        row = shipped.loc[int(fixed.item_id)]
+        assert raw.labels == {"valence": row["valence_mean"], "arousal": row["arousal_mean"]}
+        assert fixed.labels == {"valence": row["arousal_mean"], "arousal": row["valence_mean"]}
+    assert any("corrected" in note for note in corrected.notes)
