@@ -25,11 +25,11 @@ def test_deam_audio_path_end_to_end_on_real_excerpts(tmp_path):
     """The 10 real DEAM excerpts with the shipped static labels: extract, train one epoch, evaluate."""
     run = tmp_path / "run"
     code = train_main(["--model", "crnn", "--dataset", "deam", "--data", str(SHARED_DATA / "deam"),
-                       "--epochs", "1", "--workers", "1", "--out", str(run)])
+                       "--deam-labels", "as-shipped", "--epochs", "1", "--workers", "1", "--out", str(run)])
     assert code == 0
     config = json.loads((run / "config.json").read_text())
     assert config["n_annotated_without_input"] == 1744 - 10
-    assert config["feature"]["params"]["offset"] == 15.0
+    assert config["feature"]["params"]["offset"] == 15.0 and config["data"]["deam_labels"] == "as-shipped"
     assert evaluate_main([str(run), "--resamples", "20"]) == 0
     metrics = json.loads((run / "metrics.json").read_text())
     assert metrics["dataset"] == "deam" and metrics["n_test"] == 2 and np.isfinite(metrics["mse"]["mean"])
