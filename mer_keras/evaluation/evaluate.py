@@ -141,7 +141,8 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
         metrics["bootstrap"] = {"quadrant_accuracy": bootstrap_interval(lambda idx: float(hits[idx].mean()), len(kept), n_resamples)}
         metrics["chance_accuracy"] = max(true_q.count(q) for q in set(true_q)) / len(true_q)
         metrics["verdict"] = {"outcome": "not applicable",
-                              "why": "the 0.58-0.62 band is for R² of valence/arousal regression; quadrant labels give accuracy"}
+                              "why": "the study's claims (and the CRNN's 0.58-0.62 band) are about valence/arousal "
+                                     "regression; quadrant labels give accuracy, which the study does not claim"}
         plots.confusion(metrics["confusion_matrix"]["rows_true_columns_predicted"], metrics["confusion_matrix"]["labels"],
                         report_dir / "confusion_matrix.png", f"{config['model']} on 4Q test songs (n={len(kept)})")
         rows = [(item.item_id, t, p["quadrant"], p["valence_output"], p["arousal_output"]) for item, t, p in zip(kept, true_q, decoded)]

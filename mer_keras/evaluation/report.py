@@ -37,8 +37,10 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
         lines.insert(0, f"> **Note, {metrics['proxy_label']}.** Figures below are not comparable "
                         "one-to-one with the study's DEAM figures; the verdict is about this proxy task.\n")
     split = metrics["split"]
+    use = ("used with the training part in the cross-validated search" if config.get("family") == "sklearn"
+           else "early stopping only")
     lines.append(f"- Split by {split['group_by']}, seed {split['seed']}: {split['train']} train, "
-                 f"{split['validation']} validation (early stopping only), {split['test']} test; "
+                 f"{split['validation']} validation ({use}), {split['test']} test; "
                  f"no {split['group_by']} on two sides.")
     for note in metrics.get("data_notes", config.get("notes", [])):
         if not metrics.get("proxy_label") or metrics["proxy_label"] not in note:
@@ -86,7 +88,8 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
             interval = _fmt(row.get("interval")) if row.get("interval") else "-"
             lines.append(f"| {row['metric']} | {_fmt(row['claimed'])} | {row['kind']} | {row['where']} | {_fmt(row['measured'])} | {interval} |")
         lines.append("")
-    lines += ["## Inconsistencies in the specification", ""] + [f"- {text}" for text in _inconsistencies()]
+    if metrics["model"] == "crnn":
+        lines += ["## Inconsistencies in the specification", ""] + [f"- {text}" for text in _inconsistencies()]
     if metrics.get("feature_importance_top20"):
         lines += ["", "## Feature importance (top 20, gain)", "", "![feature importance](feature_importance.png)", "",
                   ", ".join(f"{row['feature']} {row['importance']:.3f}" for row in metrics["feature_importance_top20"])]
