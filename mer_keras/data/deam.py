@@ -131,8 +131,6 @@ def load_deam(data_dir: Path, features: str = "mel", labels: str = "corrected") 
     data_dir = Path(data_dir)
     if features not in ("mel", "opensmile"):
         raise DataError(f"unknown DEAM features {features!r}; use 'mel' or 'opensmile'")
-    if labels not in LABEL_VERSIONS:
-        raise DataError(f"unknown DEAM label version {labels!r}; use one of {LABEL_VERSIONS}")
     if not data_dir.is_dir():
         raise DataError(f"DEAM folder {data_dir} does not exist. {HOW_TO_GET}")
     annotations, label_note = static_labels(data_dir, labels)

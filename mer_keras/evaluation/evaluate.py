@@ -25,14 +25,6 @@ from mer_keras.training.run_dir import RunDir
 VERDICT_RULES = {"crnn": "crnn_r2"}   # models whose R² claim comes with a band rule
 
 
-def _history(run: RunDir) -> dict[str, list[float]]:
-    if not run.history.is_file():
-        return {}
-    with open(run.history, newline="") as handle:
-        rows = list(csv.DictReader(handle))
-    return {name: [float(row[name]) for row in rows] for name in rows[0]} if rows else {}
-
-
 def load_predictor(run: RunDir, config: dict):
     """A function (n, frames, features) -> (n, 2) outputs, for the run's model family."""
     if config.get("family", "keras") == "sklearn":
@@ -152,7 +144,7 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
         metrics["feature_importance_top20"] = importances
         plots.importances(importances, report_dir / "feature_importance.png",
                           f"{config['model']} feature importance (gain), top {len(importances)}")
-    history = _history(run)
+    history = run.read_history()
     if history:
         plots.learning_curves(history, report_dir / "learning_curves.png", f"{config['model']} on {config['dataset_name']}")
     with open(report_dir / "predictions.csv", "w", newline="") as handle:

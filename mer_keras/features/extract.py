@@ -86,13 +86,12 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
         When no item could be read at all (unless ``require_any`` is False).
     """
     cache = cache or FeatureCache()
-    params_key = {name: spec.params[name] for name in sorted(spec.params)}
     keys, results = {}, {}
     for item in items:
         if item.path is None or not Path(item.path).is_file():
             results[item.item_id] = (None, 0.0, f"input file not found: {item.path}")
             continue
-        keys[item.item_id] = FeatureCache.key(item.path, spec.kind, params_key)
+        keys[item.item_id] = FeatureCache.key(item.path, spec.kind, spec.params)
         cached = cache.get(spec.kind, keys[item.item_id])
         if cached is not None:
             results[item.item_id] = (cached["features"], float(cached["padding_seconds"]), None)
@@ -104,27 +103,29 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
               f"({cached} cached) with {workers} worker(s)", file=sys.stderr)
         bar = _progress(len(todo), desc)
         paths = [str(item.path) for item in todo]
+
+        def store(item: Item, output) -> None:
+            # Cached as soon as it arrives: an interrupted extraction keeps every finished clip.
+            results[item.item_id] = output
+            features, padding, error = output
+            if error is None:
+                cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
+            bar.update()
+
         if workers > 1 and len(todo) > 1:
             # The first item runs here so that librosa's numba functions are compiled and cached
             # once before the workers start: concurrent first compiles can corrupt numba's cache
             # and crash (librosa issue 1998, numba issue 10128).
-            results[todo[0].item_id] = _compute(spec, paths[0])
-            bar.update()
+            store(todo[0], _compute(spec, paths[0]))
             context = multiprocessing.get_context("spawn")
             with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_threads) as pool:
                 outputs = pool.map(_compute, [spec] * (len(todo) - 1), paths[1:], chunksize=4)
                 for item, output in zip(todo[1:], outputs):
-                    results[item.item_id] = output
-                    bar.update()
+                    store(item, output)
         else:
             for item, path in zip(todo, paths):
-                results[item.item_id] = _compute(spec, path)
-                bar.update()
+                store(item, _compute(spec, path))
         bar.close()
-        for item in todo:
-            features, padding, error = results[item.item_id]
-            if error is None:
-                cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
 
     good = [item.item_id for item in items if results[item.item_id][2] is None]
     skipped = [(item.item_id, results[item.item_id][2]) for item in items if results[item.item_id][2] is not None]
@@ -134,12 +135,12 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
         return FeatureSet(item_ids=[], features=np.empty((0, 0, 0), np.float32), skipped=skipped)
     if not good:
         raise DataError(f"none of the {len(items)} items could be read; first error: {skipped[0][1] if skipped else 'none'}")
-    first = results[good[0]][0]
-    stacked = np.empty((len(good), *first.shape), dtype=np.float32)
-    for row, item_id in enumerate(good):
-        array = results[item_id][0]
-        if array.shape != first.shape:
-            raise DataError(f"item {item_id}: features of shape {array.shape}, expected {first.shape} like the others")
-        stacked[row] = array
     padded = {item_id: round(results[item_id][1], 3) for item_id in good if results[item_id][1] > 0}
+    shape = results[good[0]][0].shape
+    stacked = np.empty((len(good), *shape), dtype=np.float32)
+    for row, item_id in enumerate(good):
+        array = results.pop(item_id)[0]   # release each clip once copied: one copy of the set in memory
+        if array.shape != shape:
+            raise DataError(f"item {item_id}: features of shape {array.shape}, expected {shape} like the others")
+        stacked[row] = array
     return FeatureSet(item_ids=good, features=stacked, skipped=skipped, padded=padded)

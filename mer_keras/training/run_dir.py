@@ -42,6 +42,14 @@ class RunDir:
             raise RunError(f"{self.path} is not a run directory (no config.json); pass the --out folder of a train.py run")
         return json.loads(self.config.read_text())
 
+    def read_history(self) -> dict[str, list[float]]:
+        """history.csv as columns (``epoch``, ``loss``, ``val_loss``, ``seconds``, ...); empty if absent."""
+        if not self.history.is_file():
+            return {}
+        with open(self.history, newline="") as handle:
+            rows = list(csv.DictReader(handle))
+        return {name: [float(row[name]) for row in rows] for name in rows[0]} if rows else {}
+
     def write_skipped(self, rows: list[tuple[str, str, str]]) -> None:
         """Rows of (item_id, stage, reason) for every item left out of the run."""
         with open(self.skipped, "w", newline="") as handle:

@@ -194,7 +194,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                       patience=patience, state=state)
     model.save(run.model)
     config.update(status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
-                  best_val_loss=state["best"], train_seconds=round(history_seconds(run), 1),
+                  best_val_loss=state["best"], train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
                   wall_seconds_this_session=round(time.time() - started, 1))
     run.write_json(run.config, config)
     _log(f"finished: best epoch {config['best_epoch']} of {config['epochs_run']}; run saved to {run.path}. "
@@ -260,13 +260,3 @@ def feature_names_for(prepared: PreparedRun) -> list[str]:
 
         return opensmile_feature_names(prepared.parts["train"][0][0].path)
     return [f"feature_{k}" for k in range(int(np.prod(prepared.parts["train"][1].shape[1:])))]
-
-
-def history_seconds(run: RunDir) -> float:
-    """Training seconds summed over history.csv, so a resumed run counts every epoch once."""
-    import csv
-
-    if not run.history.is_file():
-        return 0.0
-    with open(run.history, newline="") as handle:
-        return float(sum(float(row.get("seconds", 0) or 0) for row in csv.DictReader(handle)))
