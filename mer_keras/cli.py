@@ -52,6 +52,8 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     parser.add_argument("--cache", help="feature cache folder (default $MER_CACHE or ~/.cache/mer_keras)")
     parser.add_argument("--workers", type=int, help="feature extraction processes (default: CPU count)")
+    parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "
+                                          ".weights.h5 file); default: random initialisation. Nothing is downloaded")
     return parser
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
+
 from mer_keras.errors import MerError
 from mer_keras.specs import load_spec
 
-KERAS_MODELS = ("crnn",)
+# Keras models: name -> "module:function". Each builder takes (frames, features, spec, **options)
+# and returns a compiled keras.Model whose input is (batch, frames, features).
+KERAS_BUILDERS = {
+    "crnn": "mer_keras.models.crnn:build_crnn",
+}
+KERAS_MODELS = tuple(KERAS_BUILDERS)
 SKLEARN_MODELS = ("ridge", "svr", "xgboost")
 PLANNED = ("vit", "ast", "cnn_lstm", "attn_crnn", "vit_gan")
 DEFAULT_FEATURES = {"keras": "mel", "sklearn": "handcrafted"}
@@ -13,12 +21,12 @@ DEFAULT_FEATURES = {"keras": "mel", "sklearn": "handcrafted"}
 
 def model_family(name: str) -> str:
     """``"keras"`` (trained by the shared fit loop) or ``"sklearn"`` (grid-searched Pipelines)."""
-    if name in KERAS_MODELS:
+    if name in KERAS_BUILDERS:
         return "keras"
     if name in SKLEARN_MODELS:
         return "sklearn"
     planned = " (planned, not built yet)" if name in PLANNED else ""
-    raise MerError(f"unknown model {name!r}{planned}; available: {sorted(KERAS_MODELS + SKLEARN_MODELS)}")
+    raise MerError(f"unknown model {name!r}{planned}; available: {sorted(KERAS_BUILDERS) + sorted(SKLEARN_MODELS)}")
 
 
 def model_spec(name: str) -> dict:
@@ -29,11 +37,18 @@ def model_spec(name: str) -> dict:
     return load_spec(name)
 
 
-def build_model(name: str, frames: int, features: int, spec: dict | None = None):
-    """Build and compile Keras model ``name`` for inputs of shape (frames, features)."""
-    spec = spec or model_spec(name)
-    if name == "crnn":
-        from mer_keras.models.crnn import build_crnn
+def build_model(name: str, frames: int, features: int, spec: dict | None = None, **options):
+    """Build and compile Keras model ``name`` for inputs of shape (frames, features).
 
-        return build_crnn(frames, features, spec)
-    raise MerError(f"no Keras builder for {name!r}")
+    ``options`` go to the builder as keyword arguments (e.g. ``weights=PATH`` for the transformers).
+    """
+    if name not in KERAS_BUILDERS:
+        raise MerError(f"no Keras builder for {name!r}")
+    spec = spec or model_spec(name)
+    module_name, function_name = KERAS_BUILDERS[name].split(":")
+    builder = getattr(importlib.import_module(module_name), function_name)
+    accepted = inspect.signature(builder).parameters
+    unknown = [key for key in options if key not in accepted]
+    if unknown:
+        raise MerError(f"--{unknown[0].replace('_', '-')} does not apply to model {name!r}")
+    return builder(frames, features, spec, **options)

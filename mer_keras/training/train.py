@@ -41,6 +41,7 @@ class TrainRequest:
     resume: bool = False
     cache: str | None = None
     workers: int | None = None
+    weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     command: str = ""
 
 
@@ -177,12 +178,13 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
 
     model, state = (load_resume_state(run) if request.resume else (None, None))
     if model is None:
-        model = build_model(request.model, frames, n_features, spec)
+        options = {"weights": request.weights} if request.weights else {}
+        model = build_model(request.model, frames, n_features, spec, **options)
     config = base_config(request, prepared) | {
         "training": {"optimizer": training["optimizer"], "learning_rate": training["learning_rate"],
                      "loss": training["loss"], "epochs": epochs, "batch_size": batch_size,
                      "patience": patience, "seed": request.seed, "limit": request.limit},
-        "parameters": int(model.count_params()),
+        "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
     }
     run.write_json(run.config, config)
