@@ -52,6 +52,9 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--resume", action="store_true", help="continue an interrupted run in --out")
     parser.add_argument("--cache", help="feature cache folder (default $MER_CACHE or ~/.cache/mer_keras)")
     parser.add_argument("--workers", type=int, help="feature extraction processes (default: CPU count)")
+    parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
+                        help="float32 (default, the documented model) or mixed_bfloat16 (opt-in; bfloat16 compute, "
+                             "float32 weights; faster only where the hardware has bfloat16 units)")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "
                                           ".weights.h5 file); default: random initialisation. Nothing is downloaded")
     return parser

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import os
 import platform
+from pathlib import Path
 
 
-def configure(seed: int) -> None:
-    """Seed Python, NumPy and the Keras backend once; apply ``MER_INTRA_THREADS``/``MER_INTER_THREADS``."""
+PRECISIONS = ("float32", "mixed_bfloat16")
+
+
+def configure(seed: int, precision: str = "float32") -> None:
+    """Seed Python, NumPy and the Keras backend once; set the dtype policy; apply thread settings.
+
+    ``precision``: ``"float32"`` (the default, the documented model) or ``"mixed_bfloat16"`` (opt-in:
+    bfloat16 compute with float32 variables; fast only on hardware with bfloat16 units, e.g. CPUs with
+    AVX512_BF16 / AMX or recent GPUs; see ``cpu_has_bf16``). ``MER_INTRA_THREADS``/``MER_INTER_THREADS``
+    set TensorFlow's thread pools.
+    """
     import keras
 
+    from mer_keras.errors import MerError
+
+    if precision not in PRECISIONS:
+        raise MerError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
     keras.utils.set_random_seed(seed)
+    keras.mixed_precision.set_global_policy(precision)
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 
@@ -24,13 +39,23 @@ def configure(seed: int) -> None:
             pass  # already initialised in this process (tests): keep the running settings
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU reports bfloat16 instructions (``avx512_bf16`` or ``amx_bf16`` in /proc/cpuinfo)."""
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
 def versions() -> dict:
     import keras
     import librosa
     import numpy
 
     info = {"python": platform.python_version(), "keras": keras.__version__, "backend": keras.backend.backend(),
-            "numpy": numpy.__version__, "librosa": librosa.__version__, "machine": platform.machine()}
+            "numpy": numpy.__version__, "librosa": librosa.__version__, "machine": platform.machine(),
+            "dtype_policy": keras.mixed_precision.global_policy().name, "cpu_bf16": cpu_has_bf16()}
     if keras.backend.backend() == "tensorflow":
         import tensorflow as tf
 

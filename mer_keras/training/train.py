@@ -41,6 +41,7 @@ class TrainRequest:
     resume: bool = False
     cache: str | None = None
     workers: int | None = None
+    precision: str = "float32"          # or "mixed_bfloat16" (opt-in, issue 10)
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     command: str = ""
 
@@ -99,7 +100,12 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
     if run.config.is_file() and not request.resume:
         raise RunError(f"{run.path} already holds a run; pass --resume to continue it or --out NEW_DIR")
     run.create()
-    configure(request.seed)
+    configure(request.seed, request.precision)
+    if request.precision != "float32":
+        from mer_keras.runtime import cpu_has_bf16
+
+        _log(f"precision {request.precision}" + ("" if cpu_has_bf16() else ": this CPU reports no bfloat16 "
+             "instructions (avx512_bf16/amx_bf16), so expect it to be slower than float32 here"))
 
     dataset = load_dataset(choice)
     _log(f"dataset: {dataset.description}; {len(dataset.items)} items"
@@ -183,7 +189,8 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     config = base_config(request, prepared) | {
         "training": {"optimizer": training["optimizer"], "learning_rate": training["learning_rate"],
                      "loss": training["loss"], "epochs": epochs, "batch_size": batch_size,
-                     "patience": patience, "seed": request.seed, "limit": request.limit},
+                     "patience": patience, "seed": request.seed, "limit": request.limit,
+                     "precision": request.precision},
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
     }
