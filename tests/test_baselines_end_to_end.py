@@ -32,7 +32,7 @@ def test_train_evaluate_with_handcrafted_features(model, bigger_4q, tmp_path):
     assert evaluate_main([str(run), "--resamples", "20"]) == 0
     metrics = json.loads((run / "metrics.json").read_text())
     assert set(metrics["r2"]) == {"valence", "arousal", "mean"}
-    assert metrics["verdict"]["claimed_r2"] == {"ridge": 0.497, "svr": 0.533, "xgboost": 0.540}[model]
+    assert metrics["verdict"]["metric"] == "r2" and metrics["verdict"]["claimed"] == {"ridge": 0.497, "svr": 0.533, "xgboost": 0.540}[model]
     assert metrics["verdict"]["outcome"] in {"consistent", "below claim", "above claim"}
     report = (run / "report.md").read_text()
     assert "Chosen:" in report and "proxy target" in report
@@ -81,6 +81,6 @@ def test_summary_over_seeds_for_a_baseline(bigger_4q, tmp_path):
         assert train_main(["--model", "ridge", "--data", str(bigger_4q), "--seed", seed, "--workers", "1", "--out", runs[-1]]) == 0
     assert evaluate_main([*runs, "--report-dir", str(tmp_path / "summary"), "--resamples", "20"]) == 0
     summary = json.loads((tmp_path / "summary" / "metrics.json").read_text())
-    assert summary["n_runs"] == 2 and summary["verdict"]["claimed_r2"] == 0.497
+    assert summary["n_runs"] == 2 and summary["verdict"]["claimed"] == 0.497
     assert summary["r2"]["mean"]["values"] == [
         json.loads((tmp_path / "summary" / name / "metrics.json").read_text())["r2"]["mean"] for name in ("ridge-s0", "ridge-s1")]

@@ -116,7 +116,7 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
             if "proxy_label" in metrics:
                 metrics["verdict"]["caveat"] = PROXY_LABEL
         else:
-            metrics["verdict"] = claim_verdict(config["model"], metrics["r2"]["mean"], metrics["bootstrap"]["r2_mean"])
+            metrics["verdict"] = claim_verdict(config["model"], metrics, config.get("weights"))
             if "proxy_label" in metrics:
                 metrics["verdict"]["caveat"] = PROXY_LABEL
         metrics["claims"] = compare_claims(config["model"], metrics)

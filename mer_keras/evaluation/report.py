@@ -126,13 +126,17 @@ def _protocol_lines(metrics: dict, config: dict) -> list[str]:
 def _verdict_lines(verdict: dict) -> list[str]:
     if verdict["outcome"] == "not applicable":
         return [f"Not applicable: {verdict['why']}."]
-    if "claimed_r2" in verdict:
+    if "claimed" in verdict:
+        from mer_keras.evaluation.verdict import METRIC_LABELS
+
         span = "per-run 95% bootstrap intervals span" if verdict["rule"].endswith("per run") else "95% bootstrap interval"
-        lines = [f"**{verdict['outcome']}**: measured mean R² {_fmt(verdict['measured_r2_mean'])} ({span} "
+        label = METRIC_LABELS.get(verdict["metric"], verdict["metric"])
+        lines = [f"**{verdict['outcome']}**: measured mean {label} {_fmt(verdict['measured'])} ({span} "
                  f"{_fmt(verdict['interval_low'])}-{_fmt(verdict['interval_high'])}) against the claimed "
-                 f"{_fmt(verdict['claimed_r2'])} ({verdict['where']}); rule: {verdict['rule']}."]
-        if verdict.get("caveat"):
-            lines.append(f"Caveat: {verdict['caveat']}.")
+                 f"{_fmt(verdict['claimed'])} ({verdict['where']}); rule: {verdict['rule']}."]
+        for key in ("caveat_pretrained", "caveat"):
+            if verdict.get(key):
+                lines.append(f"Caveat: {verdict[key]}.")
         return lines
     lines = [f"**{verdict['outcome']}**: measured mean R² {_fmt(verdict['measured_r2_mean'])} against the estimate band "
              f"{_fmt(verdict['band'])} (below {verdict['overestimated_below']}: overestimated; above "
@@ -182,13 +186,17 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
                                           f"{[summary['per_run'][n]['verdict'] for n in names]}"}
         if first.get("proxy_label"):
             summary["verdict"]["caveat"] = first["proxy_label"]
-    elif first["verdict"].get("claimed_r2") is not None:
+    elif first["verdict"].get("claimed") is not None:
         outcomes = sorted({m["verdict"]["outcome"] for m in all_metrics})
-        summary["verdict"] = {"rule": first["verdict"]["rule"] + ", per run", "claimed_r2": first["verdict"]["claimed_r2"],
-                              "where": first["verdict"]["where"], "measured_r2_mean": summary["r2"]["mean"]["mean"],
-                              "interval_low": min(m["bootstrap"]["r2_mean"]["low"] for m in all_metrics),
-                              "interval_high": max(m["bootstrap"]["r2_mean"]["high"] for m in all_metrics),
+        metric = first["verdict"]["metric"]
+        summary["verdict"] = {"rule": first["verdict"]["rule"] + ", per run", "metric": metric,
+                              "claimed": first["verdict"]["claimed"], "where": first["verdict"]["where"],
+                              "measured": summary[metric]["mean"]["mean"],
+                              "interval_low": min(m["bootstrap"][f"{metric}_mean"]["low"] for m in all_metrics),
+                              "interval_high": max(m["bootstrap"][f"{metric}_mean"]["high"] for m in all_metrics),
                               "outcome": outcomes[0] if len(outcomes) == 1 else "mixed: " + ", ".join(outcomes)}
+        if first["verdict"].get("caveat_pretrained"):
+            summary["verdict"]["caveat_pretrained"] = first["verdict"]["caveat_pretrained"]
         if first.get("proxy_label"):
             summary["verdict"]["caveat"] = first["proxy_label"]
     else:

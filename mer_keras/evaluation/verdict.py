@@ -40,25 +40,40 @@ def interval_note(interval: dict, rule: dict | None = None) -> str:
     return f"the {interval['confidence']:.0%} interval overlaps the band"
 
 
-def claim_verdict(model: str, measured: float, interval: dict) -> dict:
-    """Judge a point claim of R² (estimates.yaml) by the measured value's bootstrap interval.
+METRIC_LABELS = {"r2": "R²", "ccc": "CCC"}
 
-    ``consistent``: the claimed value lies inside the interval; ``below claim``: the whole
-    interval lies below it; ``above claim``: the whole interval lies above it.
+
+def claim_verdict(model: str, metrics: dict, weights: str | None = None) -> dict:
+    """Judge a point claim (estimates.yaml) of mean R², or of mean CCC when the model has no R² claim,
+    by the measured value's 95% bootstrap interval.
+
+    ``consistent``: the claimed value lies inside the interval; ``below claim``: the whole interval
+    lies below it; ``above claim``: the whole interval lies above it. ``metrics`` needs
+    ``metrics[m]["mean"]`` and ``metrics["bootstrap"][f"{m}_mean"]``. When the claim was made for a
+    pretrained model and ``weights`` says the run started from random initialisation, the verdict says so.
     """
-    claims = [c for c in load_spec("estimates")["claims"].get(model, []) if c["metric"] == "r2" and "value" in c]
-    if not claims:
-        return {"outcome": "not applicable", "why": f"specs/estimates.yaml has no R² claim for {model}"}
-    claimed = claims[0]["value"]
+    claims = [c for c in load_spec("estimates")["claims"].get(model, []) if "value" in c]
+    for metric in METRIC_LABELS:
+        chosen = [c for c in claims if c["metric"] == metric]
+        if chosen:
+            break
+    else:
+        return {"outcome": "not applicable", "why": f"specs/estimates.yaml has no R² or CCC claim for {model}"}
+    claim, interval = chosen[0], metrics["bootstrap"][f"{metric}_mean"]
+    claimed = claim["value"]
     if interval["high"] < claimed:
         outcome = "below claim"
     elif interval["low"] > claimed:
         outcome = "above claim"
     else:
         outcome = "consistent"
-    return {"rule": "claim vs 95% bootstrap interval", "claimed_r2": claimed, "where": claims[0].get("where"),
-            "measured_r2_mean": measured, "interval_low": interval["low"], "interval_high": interval["high"],
-            "outcome": outcome}
+    verdict = {"rule": "claim vs 95% bootstrap interval", "metric": metric, "claimed": claimed,
+               "where": claim.get("where"), "measured": metrics[metric]["mean"],
+               "interval_low": interval["low"], "interval_high": interval["high"], "outcome": outcome}
+    if claim.get("pretrained") and (weights in (None, "random initialisation")):
+        verdict["caveat_pretrained"] = (f"the claim is for a {claim['pretrained']}-pretrained model; this run started "
+                                        "from random initialisation (no --weights)")
+    return verdict
 
 
 def compare_claims(model: str, measured: dict) -> list[dict]:

@@ -75,3 +75,25 @@ def test_leaderboard_reads_single_and_summary_reports(tmp_path):
     table = leaderboard(tmp_path)
     assert "| 0.500 | 0.600 | 1.200 | 0.900 | consistent |" in table
     assert "| 3 | 0.500 ± 0.100 | 0.700 ± 0.050 | 0.800 ± 0.020 |" in table
+
+
+def _measured(metric, mean, low, high):
+    return {metric: {"mean": mean}, "bootstrap": {f"{metric}_mean": {"low": low, "high": high}}}
+
+
+@pytest.mark.parametrize("low, high, outcome", [(0.30, 0.45, "below claim"), (0.50, 0.70, "consistent"), (0.62, 0.80, "above claim")])
+def test_claim_verdict_on_r2_claim(low, high, outcome):
+    from mer_keras.evaluation.verdict import claim_verdict
+
+    verdict = claim_verdict("ast", _measured("r2", (low + high) / 2, low, high))
+    assert verdict["metric"] == "r2" and verdict["claimed"] == 0.605 and verdict["outcome"] == outcome
+
+
+def test_claim_verdict_falls_back_to_ccc_and_flags_pretraining():
+    from mer_keras.evaluation.verdict import claim_verdict
+
+    verdict = claim_verdict("vit", _measured("ccc", 0.3, 0.2, 0.4), weights="random initialisation")
+    assert verdict["metric"] == "ccc" and verdict["claimed"] == 0.68 and verdict["outcome"] == "below claim"
+    assert "imagenet-pretrained" in verdict["caveat_pretrained"]
+    assert "caveat_pretrained" not in claim_verdict("vit", _measured("ccc", 0.7, 0.6, 0.8), weights="/w/vit.weights.h5")
+    assert claim_verdict("crnn_unknown", {})["outcome"] == "not applicable"
