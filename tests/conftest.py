@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+import mer_keras  # noqa: F401  (sets the default Keras backend before any test imports keras)
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"

@@ -10,7 +10,19 @@ from __future__ import annotations
 from mer_keras.specs import load_spec
 
 
-def _layer(config: dict, index: int):
+def _lstm_class(implementation: str):
+    import keras
+
+    if implementation == "keras":
+        return keras.layers.LSTM
+    if implementation == "projected":
+        from mer_keras.models.projected_lstm import ProjectedLSTM
+
+        return ProjectedLSTM
+    raise ValueError(f"unknown lstm_implementation {implementation!r} in spec; use 'projected' or 'keras'")
+
+
+def _layer(config: dict, index: int, lstm_implementation: str = "projected"):
     import keras
 
     kind = config["type"]
@@ -22,7 +34,7 @@ def _layer(config: dict, index: int):
     if kind == "Bidirectional":
         if config["layer"] != "LSTM":
             raise ValueError(f"unsupported recurrent layer {config['layer']!r} in specs/crnn.yaml")
-        inner = keras.layers.LSTM(config["units"], return_sequences=config["return_sequences"])
+        inner = _lstm_class(lstm_implementation)(config["units"], return_sequences=config["return_sequences"])
         return keras.layers.Bidirectional(inner, name=name)
     if kind == "Dense":
         return keras.layers.Dense(config["units"], activation=config["activation"], name=name)
@@ -54,7 +66,7 @@ def build_crnn(frames: int | None = None, features: int | None = None, spec: dic
     inputs = keras.Input((frames, features), name="frames")
     outputs = inputs
     for index, config in enumerate(spec["layers"]):
-        outputs = _layer(config, index)(outputs)
+        outputs = _layer(config, index, spec.get("lstm_implementation", "projected"))(outputs)
     model = keras.Model(inputs, outputs, name=spec.get("name", "crnn"))
     compile_from_spec(model, spec["training"])
     return model

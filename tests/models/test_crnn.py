@@ -31,7 +31,7 @@ def test_layers_match_spec_one_by_one(model):
             assert tuple(config["pool_size"]) == (spec["pool_size"],)
         elif spec["type"] == "Bidirectional":
             inner = layer.forward_layer
-            assert type(inner).__name__ == spec["layer"] and inner.units == spec["units"]
+            assert isinstance(inner, keras.layers.LSTM) and spec["layer"] == "LSTM" and inner.units == spec["units"]
             assert inner.return_sequences == spec["return_sequences"]
         elif spec["type"] == "Dense":
             assert config["units"] == spec["units"] and config["activation"] == spec["activation"]
@@ -76,3 +76,20 @@ def test_save_and_reload_identical(tmp_path, model):
     again = keras.models.load_model(path)
     x = np.random.default_rng(1).standard_normal((1, 1292, 128)).astype("float32")
     np.testing.assert_array_equal(model.predict(x, verbose=0), again.predict(x, verbose=0))
+
+
+def test_lstm_implementations_compute_the_same_function():
+    """The spec's lstm_implementation changes how the LSTM is computed, not what (same weights, same outputs)."""
+    import numpy as np
+
+    from mer_keras.models.projected_lstm import ProjectedLSTM
+
+    small = SPEC | {"input": {"frames": 40, "features": 8}}
+    keras.utils.set_random_seed(0)
+    stock = build_crnn(spec=small | {"lstm_implementation": "keras"})
+    fast = build_crnn(spec=small | {"lstm_implementation": "projected"})
+    assert isinstance(fast.get_layer("bidirectional_6").forward_layer, ProjectedLSTM)
+    assert type(stock.get_layer("bidirectional_6").forward_layer) is keras.layers.LSTM
+    fast.set_weights(stock.get_weights())
+    x = np.random.default_rng(0).standard_normal((3, 40, 8)).astype("float32")
+    np.testing.assert_allclose(fast.predict(x, verbose=0), stock.predict(x, verbose=0), atol=1e-5)
