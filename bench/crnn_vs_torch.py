@@ -7,7 +7,9 @@ machine's speed hits both. Prints samples/s of each run, the medians, the median
 
 PyTorch is a bench-only dependency (``pip install torch==2.13.0``); nothing in mer_keras imports it.
 Keras settings are taken from the environment of each Keras process, e.g.
-``--keras-env KERAS_BACKEND=jax`` or ``--keras-env MER_INTRA_THREADS=1 MER_INTER_THREADS=1``.
+``--keras-env KERAS_BACKEND=tensorflow`` (the project default is JAX), ``MER_INTRA_THREADS=1 MER_INTER_THREADS=1``,
+``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false``, ``BENCH_LSTM=keras`` (stock LSTM instead of ProjectedLSTM),
+``BENCH_JIT=1`` (XLA on TensorFlow) or ``BENCH_PRECISION=mixed_bfloat16``.
 """
 
 from __future__ import annotations
@@ -40,11 +42,19 @@ def run_keras(steps: int, warmup: int, batch: int) -> dict:
     from mer_keras.models.crnn import build_crnn
     from mer_keras.runtime import configure
 
-    configure(0)
+    from mer_keras.specs import load_spec
+
+    spec = load_spec("crnn")
+    spec["lstm_implementation"] = os.environ.get("BENCH_LSTM", spec.get("lstm_implementation", "projected"))
+    precision = os.environ.get("BENCH_PRECISION", "float32")
+    configure(0, precision)
     import keras
 
     x, y = _data(steps, batch)
-    model = build_crnn()
+    model = build_crnn(spec=spec)
+    jit = os.environ.get("BENCH_JIT")
+    if jit:   # XLA on TensorFlow (JAX always compiles with XLA)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="mse", metrics=[], jit_compile=jit == "1")
     # One fit call of two epochs; the second epoch is timed. (A fresh fit call pays set-up costs that
     # halve the measured speed over a dozen batches; train.py runs one fit call for all epochs.)
     starts = []
@@ -52,7 +62,8 @@ def run_keras(steps: int, warmup: int, batch: int) -> dict:
                                            on_epoch_end=lambda epoch, logs: starts.append(time.perf_counter()))
     model.fit(x, y, batch_size=batch, epochs=2, verbose=0, shuffle=False, callbacks=[timer])
     seconds = starts[3] - starts[2]
-    return {"framework": f"keras-{keras.backend.backend()}", "samples_per_s": steps * batch / seconds,
+    label = f"keras-{keras.backend.backend()} lstm={spec['lstm_implementation']} {precision}" + (f" jit={jit}" if jit else "")
+    return {"framework": label, "samples_per_s": steps * batch / seconds,
             "parameters": int(model.count_params())}
 
 
