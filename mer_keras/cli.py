@@ -31,14 +31,20 @@ def _command(script: str, argv: list[str]) -> str:
 
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
-    parser.add_argument("--model", default="crnn", help="crnn (default), ridge, svr or xgboost")
-    parser.add_argument("--dataset", choices=["deam", "4q"], help="default: DEAM if its inputs are found, else 4Q")
+    parser.add_argument("--model", default="crnn", help="crnn (default), ridge, svr or xgboost; speech: cnn_lstm, attn_crnn")
+    parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad"],
+                        help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad: 6-class speech emotion "
+                             "(models cnn_lstm, attn_crnn)")
     parser.add_argument("--data", help="dataset folder (default: $MER_DATA, else ../shared/data/<dataset>)")
-    parser.add_argument("--target", choices=["va", "quadrant"],
+    parser.add_argument("--target", choices=["va", "quadrant", "emotion"],
                         help="4Q: 'va' = tag-derived valence/arousal (4Q-VA, default), 'quadrant' = quadrant signs")
-    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted"],
+    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted", "waveform", "embeddings"],
                         help="mel: log-mel from audio (deep models' default); handcrafted: librosa descriptors "
-                             "(baselines' default); opensmile: DEAM's openSMILE frames")
+                             "(baselines' default); opensmile: DEAM's openSMILE frames; waveform: raw 16 kHz audio "
+                             "(attn_crnn's default); embeddings: see --embeddings")
+    parser.add_argument("--embeddings", help="attn_crnn: folder of precomputed wav2vec2 frame embeddings, one "
+                                             "<clip name>.npy (frames, dim) per clip; replaces the conv encoder. "
+                                             "Nothing is downloaded")
     parser.add_argument("--deam-labels", choices=["corrected", "as-shipped"],
                         help="DEAM static labels: 'corrected' (default; valence/arousal swapped back for the 2013 songs "
                              "the label audit finds swapped) or 'as-shipped'")
@@ -55,6 +61,8 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                         help="float32 (default, the documented model) or mixed_bfloat16 (opt-in; bfloat16 compute, "
                              "float32 weights; faster only where the hardware has bfloat16 units)")
+    parser.add_argument("--preset", help="vit / ast: a named size from specs/<model>.yaml `presets` (e.g. vit_base_16, "
+                                         "ast_paper); default: the small configuration in `model`")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "
                                           ".weights.h5 file); default: random initialisation. Nothing is downloaded")
     return parser
@@ -93,6 +101,9 @@ def _evaluate(argv, script):
 
     report_dir = Path(args.report_dir or "reports/summary")
     names = [Path(run).name for run in args.runs]
+    models = [_run_model(run) for run in args.runs]
+    if len(set(models)) > 1:
+        return _compare(args, names, models, report_dir, command)
     all_metrics = [evaluate_run(Path(run), report_dir / name, command=command, cache=args.cache, n_resamples=args.resamples)
                    for run, name in zip(args.runs, names)]
     summary = summarise_runs(all_metrics, names, report_dir, command)
@@ -100,8 +111,36 @@ def _evaluate(argv, script):
     return 0
 
 
+def _run_model(run: str) -> str:
+    from mer_keras.training.run_dir import RunDir
+
+    return RunDir(Path(run)).read_config()["model"]
+
+
+def _compare(args, names, models, report_dir: Path, command: str) -> int:
+    """Runs of different models: each model's runs scored (and summarised over seeds) under
+    ``report_dir/<model>/``, then one side-by-side report in ``report_dir``."""
+    from mer_keras.evaluation.emotion import compare_models
+    from mer_keras.evaluation.evaluate import evaluate_run
+    from mer_keras.evaluation.report import summarise_runs
+
+    groups: dict[str, list[dict]] = {}
+    for run, name, model in zip(args.runs, names, models):
+        groups.setdefault(model, []).append(
+            evaluate_run(Path(run), report_dir / model / name, command=command, cache=args.cache, n_resamples=args.resamples))
+    for model, all_metrics in groups.items():
+        if len(all_metrics) > 1:
+            summarise_runs(all_metrics, [m["run"] for m in all_metrics], report_dir / model, command)
+    comparison = compare_models(groups, report_dir, command)
+    print(json.dumps({model: {"accuracy": row["accuracy"]["mean"], "parameters": row["parameters"]["mean"]}
+                      for model, row in comparison["models"].items()}, indent=1))
+    print(f"wrote {report_dir / 'report.md'}", file=sys.stderr)
+    return 0
+
+
 def _predict(argv, script):
-    parser = argparse.ArgumentParser(prog="predict.py", description="Valence/arousal (1-9) or quadrant of audio files.")
+    parser = argparse.ArgumentParser(prog="predict.py", description="Valence/arousal (1-9) or quadrant of audio files; "
+                                                                    "the emotion of speech files for a speech run.")
     parser.add_argument("files", nargs="+", help="audio files (any format librosa reads)")
     parser.add_argument("--run", help="trained run directory (default: the newest under runs/)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
@@ -119,6 +158,9 @@ def _predict(argv, script):
         for row in rows:
             if "error" in row:
                 print(f"{row['file']}\terror: {row['error']}")
+            elif "emotion" in row:
+                top = sorted(row["probabilities"].items(), key=lambda pair: -pair[1])[:3]
+                print(f"{row['file']}\t{row['emotion']}\t(" + ", ".join(f"{name} {p:.2f}" for name, p in top) + ")")
             elif "valence" in row:
                 print(f"{row['file']}\tvalence {row['valence']:.2f}\tarousal {row['arousal']:.2f}")
             else:

@@ -23,12 +23,16 @@ def latest_run(root: Path = Path("runs")) -> Path:
 
 
 def predict_files(run_path: Path, files: list[str], cache: str | None = None) -> list[dict]:
-    """One row per file: ``{"file", "valence", "arousal"}`` (1-9) or ``{"file", "quadrant", ...}``, or ``{"file", "error"}``."""
+    """One row per file: ``{"file", "valence", "arousal"}`` (1-9), ``{"file", "quadrant", ...}``,
+    ``{"file", "emotion", "probabilities"}`` (speech runs), or ``{"file", "error"}``."""
     run = RunDir(run_path)
     config = run.read_config()
-    if config["feature"]["kind"] not in ("logmel", "handcrafted"):
+    if config["feature"]["kind"] not in ("logmel", "handcrafted", "waveform", "embeddings"):
         raise RunError(f"run {run.path} was trained on {config['feature']['kind']} features; predict.py needs a run "
-                       "trained on audio (log-mel or handcrafted features)")
+                       "trained on audio (log-mel, handcrafted or waveform features)")
+    if config["feature"]["kind"] == "embeddings":
+        print(f"note: this run reads precomputed embeddings: each file needs {config['feature']['params']['directory']}"
+              "/<file name>.npy", file=sys.stderr)
     items = [Item(item_id=str(index), group=str(index), path=Path(file)) for index, file in enumerate(files)]
     rows = {index: {"file": file} for index, file in enumerate(files)}
     kept, outputs, skipped = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1,

@@ -11,7 +11,9 @@ from mer_keras.data.fourq import ANNOTATIONS, load_4q
 from mer_keras.data.records import Dataset
 from mer_keras.errors import DataError
 
-DATASETS = ("deam", "4q")
+DATASETS = ("deam", "4q", "ravdess", "cremad")
+SPEECH_DATASETS = ("ravdess", "cremad")   # task "emotion": six classes, splits by speaker
+SPLIT_GROUPS = {"4q": "artist", "deam": "song", "ravdess": "speaker", "cremad": "speaker"}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -45,6 +47,10 @@ def _kind_of(folder: Path) -> str | None:
         return "4q"
     if (folder / STATIC_1_2000).is_file() or (folder / "MEMD_audio").is_dir() or (folder / "features").is_dir():
         return "deam"
+    if folder.is_dir() and any(path.is_dir() and path.name.startswith("Actor_") for path in folder.iterdir()):
+        return "ravdess"
+    if (folder / "AudioWAV").is_dir():
+        return "cremad"
     return None
 
 
@@ -66,7 +72,7 @@ def resolve_data(dataset: str | None, data: str | None, target: str | None, feat
                     break
         dataset = dataset or kind
         if dataset is None:
-            raise DataError(f"cannot tell which dataset {folder} holds; pass --dataset {{deam,4q}}. {HOW_TO_GET}")
+            raise DataError(f"cannot tell which dataset {folder} holds; pass --dataset {{{','.join(DATASETS)}}}. {HOW_TO_GET}")
         return _choice(dataset, folder, target, features, "")
     for root in _candidate_roots():
         if not root.is_dir():
@@ -90,6 +96,14 @@ def resolve_data(dataset: str | None, data: str | None, target: str | None, feat
 def _choice(dataset: str, folder: Path, target: str | None, features: str | None, message: str) -> DataChoice:
     if dataset not in DATASETS:
         raise DataError(f"unknown dataset {dataset!r}; choose from {DATASETS}")
+    if dataset in SPEECH_DATASETS:
+        if target not in (None, "emotion"):
+            raise DataError(f"{dataset} is a speech emotion dataset: its target is the emotion (--target emotion)")
+        if features not in (None, "mel", "waveform", "embeddings"):
+            raise DataError(f"{dataset} takes --features mel (cnn_lstm), waveform or embeddings (attn_crnn)")
+        return DataChoice(dataset, str(folder.resolve()), "emotion", features or "mel", message=message)
+    if target == "emotion":
+        raise DataError(f"--target emotion applies to the speech datasets {SPEECH_DATASETS}, not {dataset}")
     if dataset == "deam":
         if target not in (None, "va"):
             raise DataError("DEAM has valence/arousal targets only (--target va)")
@@ -109,6 +123,14 @@ def load_dataset(choice: DataChoice | dict) -> Dataset:
     """
     if isinstance(choice, dict):
         choice = DataChoice(**choice)
+    if choice.dataset == "ravdess":
+        from mer_keras.data.ravdess import load_ravdess
+
+        return load_ravdess(Path(choice.data_dir))
+    if choice.dataset == "cremad":
+        from mer_keras.data.cremad import load_cremad
+
+        return load_cremad(Path(choice.data_dir))
     if choice.dataset == "deam":
         inputs = "opensmile" if choice.features == "opensmile" else "mel"   # mel and handcrafted read the audio
         return load_deam(Path(choice.data_dir), features=inputs, labels=choice.deam_labels)

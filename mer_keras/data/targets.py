@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from mer_keras.data.emotions import EMOTIONS
 from mer_keras.data.fourq import QUADRANT_SIGNS, quadrant_from_signs
 from mer_keras.data.records import Item
 from mer_keras.errors import DataError
@@ -16,7 +17,15 @@ def encode_targets(items: list[Item], task: str) -> np.ndarray:
     """Targets of shape (n_items, 2) in [-1, 1], columns (valence, arousal).
 
     ``va``: (rating - 5) / 4 for ratings on the 1-9 scale. ``quadrant``: the quadrant's signs.
+    ``emotion``: shape (n_items,), int32, the index of each item's emotion in
+    :data:`mer_keras.data.emotions.EMOTIONS` (sparse categorical targets).
     """
+    if task == "emotion":
+        index = {name: k for k, name in enumerate(EMOTIONS)}
+        unknown = [item for item in items if item.labels.get("emotion") not in index]
+        if unknown:
+            raise DataError(f"item {unknown[0].item_id}: emotion {unknown[0].labels.get('emotion')!r} is not one of {EMOTIONS}")
+        return np.asarray([index[item.labels["emotion"]] for item in items], dtype=np.int32)
     rows = []
     for item in items:
         if task == "va":
@@ -32,8 +41,12 @@ def encode_targets(items: list[Item], task: str) -> np.ndarray:
 
 
 def decode_predictions(outputs: np.ndarray, task: str) -> list[dict]:
-    """Model outputs (n, 2) -> per item ``{"valence", "arousal"}`` on 1-9 (va) or ``{"quadrant", ...}``."""
+    """Model outputs (n, 2) -> per item ``{"valence", "arousal"}`` on 1-9 (va) or ``{"quadrant", ...}``;
+    for ``emotion``, softmax outputs (n, 6) -> ``{"emotion": name, "probabilities": {name: p}}``."""
     outputs = np.asarray(outputs, dtype=np.float64)
+    if task == "emotion":
+        return [{"emotion": EMOTIONS[int(np.argmax(row))],
+                 "probabilities": {name: float(p) for name, p in zip(EMOTIONS, row)}} for row in outputs]
     if task == "va":
         return [{"valence": SCALE_CENTRE + SCALE_HALF_RANGE * v, "arousal": SCALE_CENTRE + SCALE_HALF_RANGE * a}
                 for v, a in outputs]

@@ -37,6 +37,9 @@ def load_predictor(run: RunDir, config: dict):
 
     run.require("model.keras", "normalization.npz")
     scaler = FeatureScaler.load(run.scaler)
+    from mer_keras.models.registry import register_custom_layers
+
+    register_custom_layers()
     model = keras.models.load_model(run.model)
     return lambda features: model.predict(scaler.transform(features), batch_size=32, verbose=0)
 
@@ -88,6 +91,7 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
                                           "train_seconds": config.get("train_seconds")},
         "command": {"train": config.get("command", ""), "evaluate": command},
         "versions": config.get("versions", {}), "data_notes": dataset.notes,
+        "run": run.path.name, "resources": run_resources(config),
     }
     if config["dataset_name"] == "4q-va":
         metrics["proxy_label"] = PROXY_LABEL
@@ -124,6 +128,11 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
                                 f"{config['model']} on {config['dataset_name']} test songs (n={len(kept)})")
         rows = [(item.item_id, *t, *p) for item, t, p in zip(kept, true, pred)]
         header = ["item_id", "true_valence", "true_arousal", "pred_valence", "pred_arousal"]
+    elif dataset.task == "emotion":
+        from mer_keras.evaluation.emotion import score_emotion
+
+        scored, rows, header = score_emotion(kept, outputs, config, report_dir, n_resamples)
+        metrics.update(scored)
     else:
         decoded = decode_predictions(outputs, "quadrant")
         true_q = [item.labels["quadrant"] for item in kept]
@@ -146,7 +155,8 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
                           f"{config['model']} feature importance (gain), top {len(importances)}")
     history = run.read_history()
     if history:
-        plots.learning_curves(history, report_dir / "learning_curves.png", f"{config['model']} on {config['dataset_name']}")
+        plots.learning_curves(history, report_dir / "learning_curves.png", f"{config['model']} on {config['dataset_name']}",
+                              **({"ylabel": "cross-entropy"} if dataset.task == "emotion" else {}))
     with open(report_dir / "predictions.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -155,6 +165,14 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
     write_run_report(metrics, config, run, report_dir, history)
     print(f"wrote {report_dir / 'metrics.json'} and {report_dir / 'report.md'}", file=sys.stderr)
     return metrics
+
+
+def run_resources(config: dict) -> dict:
+    """Size, peak training memory and training time of a run, from its config.json."""
+    seconds, epochs = config.get("train_seconds"), config.get("epochs_run")
+    return {"parameters": config.get("parameters"), "peak_rss_mib": config.get("peak_rss_mib"),
+            "train_seconds": seconds, "epochs_run": epochs,
+            "seconds_per_epoch": round(seconds / epochs, 2) if seconds and epochs else None}
 
 
 def feature_importances(run: RunDir, config: dict, top: int = 20) -> list[dict]:

@@ -64,3 +64,36 @@ def quadrant_metrics(true_quadrants: list[str], pred_quadrants: list[str],
                              "rows_true_columns_predicted": confusion_matrix(
                                  true_quadrants, pred_quadrants, labels=QUADRANT_LABELS).tolist()},
     }
+
+
+def classification_metrics(true_labels: list[str], pred_labels: list[str], classes: list[str]) -> dict:
+    """Accuracy, macro-F1, per-class recall / precision / F1 / support, and the confusion matrix (rows: true).
+
+    A class absent from the test items has recall NaN (reported, left out of nothing: macro-F1
+    averages over the classes present in either the true or the predicted labels, as scikit-learn does
+    with ``labels`` restricted to those).
+    """
+    from sklearn.metrics import f1_score, precision_recall_fscore_support
+
+    true_labels, pred_labels = np.asarray(true_labels), np.asarray(pred_labels)
+    present = [c for c in classes if c in set(true_labels) | set(pred_labels)]
+    precision, recall, f1, support = precision_recall_fscore_support(
+        true_labels, pred_labels, labels=list(classes), zero_division=0)
+    recall = [float(r) if s else float("nan") for r, s in zip(recall, support)]
+    return {
+        "accuracy": float(np.mean(true_labels == pred_labels)),
+        "macro_f1": float(f1_score(true_labels, pred_labels, labels=present, average="macro", zero_division=0)),
+        "per_class": {c: {"recall": r, "precision": float(p), "f1": float(f), "support": int(s)}
+                      for c, r, p, f, s in zip(classes, recall, precision, f1, support)},
+        "confusion_matrix": {"labels": list(classes),
+                             "rows_true_columns_predicted": confusion_matrix(
+                                 true_labels, pred_labels, labels=list(classes)).tolist()},
+    }
+
+
+def macro_f1(true_labels: np.ndarray, pred_labels: np.ndarray) -> float:
+    """Macro-F1 over the classes present in either array (for bootstrap resamples)."""
+    from sklearn.metrics import f1_score
+
+    labels = sorted(set(true_labels) | set(pred_labels))
+    return float(f1_score(true_labels, pred_labels, labels=labels, average="macro", zero_division=0))

@@ -30,14 +30,14 @@ def predicted_vs_true(true: np.ndarray, pred: np.ndarray, path: Path, title: str
     return path
 
 
-def learning_curves(history: dict[str, list[float]], path: Path, title: str) -> Path:
+def learning_curves(history: dict[str, list[float]], path: Path, title: str, ylabel: str = "MSE (tanh scale)") -> Path:
     plt = _pyplot()
     figure, axis = plt.subplots(figsize=(6, 4))
     epochs = np.asarray(history["epoch"]) + 1
     for name in ("loss", "val_loss"):
         if name in history:
             axis.plot(epochs, history[name], label=name)
-    axis.set(xlabel="epoch", ylabel="MSE (tanh scale)", title=title)
+    axis.set(xlabel="epoch", ylabel=ylabel, title=title)
     axis.legend()
     figure.tight_layout()
     figure.savefig(path, dpi=110)

@@ -73,6 +73,10 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
             lines.append(f"\n95% bootstrap interval of {name} (resampling test items, {interval['resamples']} resamples): "
                          f"{_fmt(interval['low'])} to {_fmt(interval['high'])}.")
         lines += ["", "![predicted vs true](predicted_vs_true.png)", ""]
+    elif metrics["task"] == "emotion":
+        from mer_keras.evaluation.emotion import report_lines
+
+        lines += report_lines(metrics)
     else:
         boot = metrics["bootstrap"]["quadrant_accuracy"]
         lines += [f"- Quadrant accuracy {_fmt(metrics['quadrant_accuracy'])} (95% bootstrap interval {_fmt(boot['low'])}-{_fmt(boot['high'])}); "
@@ -120,7 +124,24 @@ def _protocol_lines(metrics: dict, config: dict) -> list[str]:
             f"up to {training['epochs']} epochs, early stopping patience {training['patience']} on validation loss, best weights restored.",
             f"- Stopped after {training.get('epochs_run')} epochs; best epoch {training.get('best_epoch')}; "
             f"training time {_fmt(training.get('train_seconds'), 0)} s {where}.",
-            f"- Parameters: {_fmt(metrics['parameters'])} measured; {_fmt(metrics.get('claimed_parameters'))} claimed."]
+            f"- Parameters: {_fmt(metrics['parameters'])} measured; {_fmt(metrics.get('claimed_parameters'))} claimed."] + (
+            [f"- Peak training memory (process peak RSS at the end of training): {_fmt(config['peak_rss_mib'], 0)} MiB."]
+            if config.get("peak_rss_mib") else []) + _initialisation_lines(config)
+
+
+def _initialisation_lines(config: dict) -> list[str]:
+    """Transformers: where the weights started, the configuration trained and the augmentation."""
+    if "model_config" not in config or not config.get("model_config"):
+        return []
+    model = dict(config["model_config"])
+    augmentation = model.pop("augmentation", None)
+    start = config.get("weights") or "random initialisation"
+    lines = [f"- Initial weights: {start}" + (" (no pretraining)." if start == "random initialisation" else " (local file).")]
+    preset = f"preset {config['preset']}" if config.get("preset") else "the default size in the spec"
+    lines.append(f"- Configuration ({preset}): " + ", ".join(f"{k} {_fmt(v)}" for k, v in model.items()) + ".")
+    if augmentation:
+        lines.append("- SpecAugment during training only: " + ", ".join(f"{k} {_fmt(v)}" for k, v in augmentation.items()) + ".")
+    return lines
 
 
 def _verdict_lines(verdict: dict) -> list[str]:
@@ -161,6 +182,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         summary["proxy_label"] = first["proxy_label"]
     if first["task"] == "va":
         keys = [(name, dim) for name in METRIC_NAMES for dim in ("valence", "arousal", "mean")]
+    elif first["task"] == "emotion":
+        keys = [("accuracy", None), ("macro_f1", None)] + [("recall", name) for name in first["recall"]]
     else:
         keys = [("quadrant_accuracy", None), ("sign_accuracy", "valence"), ("sign_accuracy", "arousal")]
     for name, dim in keys:
@@ -168,12 +191,16 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         entry = {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
                  "min": float(np.min(values)), "max": float(np.max(values)), "values": values}
         summary.setdefault(name, {})[dim or "value"] = entry
-    if first["task"] == "quadrant":
+    if first["task"] in ("quadrant", "emotion"):
         summary["chance_accuracy"] = float(np.mean([m["chance_accuracy"] for m in all_metrics]))
     for name, m in zip(names, all_metrics):
         summary["per_run"][name] = {"verdict": m["verdict"]["outcome"], "bootstrap": m["bootstrap"],
                                     "best_epoch": m["training"].get("best_epoch"), "train_seconds": m["training"].get("train_seconds")}
-    if first["task"] == "va" and "band" in first["verdict"]:
+    if first["task"] == "emotion":
+        from mer_keras.evaluation.emotion import summary_verdict
+
+        summary["verdict"] = summary_verdict(all_metrics, summary["accuracy"]["value"]["mean"])
+    elif first["task"] == "va" and "band" in first["verdict"]:
         rule = band_rule(first["verdict"]["rule"])
         measured = summary["r2"]["mean"]["mean"]
         summary["verdict"] = {"rule": first["verdict"]["rule"], "band": rule["band"], "measured_r2_mean": measured,

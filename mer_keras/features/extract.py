@@ -16,9 +16,14 @@ from mer_keras.errors import DataError, MerError
 from mer_keras.features.cache import FeatureCache
 
 
+# Kinds read from files the cache key does not cover (embeddings: the .npy beside the audio's key): never cached.
+UNCACHED = ("embeddings",)
+
+
 @dataclass(frozen=True)
 class FeatureSpec:
-    """What to extract: ``kind`` in {"logmel", "opensmile"} and its parameters (all part of the cache key)."""
+    """What to extract: ``kind`` in {"logmel", "handcrafted", "opensmile", "opensmile_summary", "waveform",
+    "embeddings"} and its parameters (all part of the cache key)."""
 
     kind: str
     params: dict
@@ -33,6 +38,14 @@ class FeatureSpec:
             from mer_keras.features.handcrafted import handcrafted_from_file
 
             return handcrafted_from_file(path, **self.params)
+        if self.kind == "waveform":
+            from mer_keras.features.waveform import WaveformConfig, waveform_from_file
+
+            return waveform_from_file(path, WaveformConfig(**self.params))
+        if self.kind == "embeddings":
+            from mer_keras.features.embeddings import read_embeddings
+
+            return read_embeddings(path, **self.params)
         if self.kind in ("opensmile", "opensmile_summary"):
             from mer_keras.features.opensmile import read_opensmile, summarise_opensmile
 
@@ -92,6 +105,8 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
             results[item.item_id] = (None, 0.0, f"input file not found: {item.path}")
             continue
         keys[item.item_id] = FeatureCache.key(item.path, spec.kind, spec.params)
+        if spec.kind in UNCACHED:
+            continue
         cached = cache.get(spec.kind, keys[item.item_id])
         if cached is not None:
             results[item.item_id] = (cached["features"], float(cached["padding_seconds"]), None)
@@ -108,7 +123,7 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
             # Cached as soon as it arrives: an interrupted extraction keeps every finished clip.
             results[item.item_id] = output
             features, padding, error = output
-            if error is None:
+            if error is None and spec.kind not in UNCACHED:
                 cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
             bar.update()
 

@@ -5,19 +5,52 @@ from __future__ import annotations
 from mer_keras.data.records import Dataset
 from mer_keras.errors import DataError
 from mer_keras.features.extract import FeatureSpec
+from mer_keras.specs import load_spec
 
-FEATURES = ("mel", "opensmile", "handcrafted")
+FEATURES = ("mel", "opensmile", "handcrafted", "waveform", "embeddings")
+SPEECH_FEATURES = ("mel", "waveform", "embeddings")
 
 
-def feature_spec(dataset: Dataset, features: str, family: str = "keras") -> FeatureSpec:
+def speech_feature_spec(features: str, embeddings: str | None = None) -> FeatureSpec:
+    """Speech (task ``emotion``), per ``specs/features.yaml`` ``speech``: ``mel`` -> the 16 kHz speech
+    log-mel (CNN-LSTM), ``waveform`` -> the raw 16 kHz window (attention CRNN), ``embeddings`` ->
+    precomputed wav2vec2 frames read from ``embeddings`` (a folder of <clip>.npy)."""
+    from mer_keras.features.logmel import LogMelConfig
+    from mer_keras.features.waveform import WaveformConfig
+
+    if features == "mel":
+        spec = load_spec("features")["speech"]["logmel"]
+        config = LogMelConfig(sample_rate=spec["sample_rate"], n_mels=spec["n_mels"], hop_length=spec["hop_length"],
+                              n_fft=spec["n_fft"], duration=float(spec["duration"]),
+                              top_db=float(spec["power_to_db"]["top_db"]))
+        return FeatureSpec("logmel", config.to_dict())
+    if features == "waveform":
+        return FeatureSpec("waveform", WaveformConfig.from_spec().to_dict())
+    if features == "embeddings":
+        if not embeddings:
+            raise DataError("--features embeddings needs --embeddings DIR (one <clip name>.npy of wav2vec2 frames per clip)")
+        from mer_keras.features.embeddings import embeddings_params
+
+        return FeatureSpec("embeddings", embeddings_params(embeddings))
+    raise DataError(f"speech datasets take --features {' / '.join(SPEECH_FEATURES)}, not {features!r}")
+
+
+def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddings: str | None = None) -> FeatureSpec:
     """The extraction for ``features`` on ``dataset``, per ``specs/features.yaml``.
 
     - ``mel``: log-mel sequence (Keras models), window starting at the dataset's offset;
     - ``handcrafted``: 181 librosa descriptors per clip over the same window (baselines);
-    - ``opensmile``: DEAM's openSMILE frames (Keras models) or their per-song mean/std (baselines).
+    - ``opensmile``: DEAM's openSMILE frames (Keras models) or their per-song mean/std (baselines);
+    - speech datasets (task ``emotion``): see :func:`speech_feature_spec`.
     """
     from mer_keras.features.logmel import LogMelConfig
 
+    if dataset.task == "emotion":
+        if family != "keras":
+            raise DataError("speech emotion runs take the Keras models cnn_lstm and attn_crnn")
+        return speech_feature_spec(features, embeddings)
+    if features in ("waveform", "embeddings"):
+        raise DataError(f"--features {features} applies to the speech datasets (ravdess, cremad) only")
     window = LogMelConfig.from_spec(offset=dataset.window_offset)
     if features == "mel":
         if family != "keras":

@@ -12,11 +12,34 @@ from mer_keras.specs import load_spec
 # and returns a compiled keras.Model whose input is (batch, frames, features).
 KERAS_BUILDERS = {
     "crnn": "mer_keras.models.crnn:build_crnn",
+    "cnn_lstm": "mer_keras.models.cnn_lstm:build_cnn_lstm",
+    "attn_crnn": "mer_keras.models.attn_crnn:build_attn_crnn",
+    "vit": "mer_keras.models.vit:build_vit",
+    "ast": "mer_keras.models.ast:build_ast",
 }
 KERAS_MODELS = tuple(KERAS_BUILDERS)
 SKLEARN_MODELS = ("ridge", "svr", "xgboost")
-PLANNED = ("vit", "ast", "cnn_lstm", "attn_crnn", "vit_gan")
+PLANNED = ("vit_gan",)
 DEFAULT_FEATURES = {"keras": "mel", "sklearn": "handcrafted"}
+# Speech-emotion models (task "emotion": RAVDESS, CREMA-D): softmax over six classes.
+SPEECH_MODELS = ("cnn_lstm", "attn_crnn")
+# Modules defining custom layers; imported before keras.models.load_model so saved models reload.
+CUSTOM_LAYER_MODULES = ("mer_keras.models.attention_pooling", "mer_keras.models.projected_lstm",
+                        "mer_keras.models.spec_augment", "mer_keras.models.ast")
+
+
+def default_features(name: str, family: str, embeddings: str | None = None) -> str:
+    """The features a model reads when ``--features`` is not given: the attention CRNN reads the raw
+    waveform (or precomputed wav2vec2 embeddings with ``--embeddings``); the others as their family."""
+    if name == "attn_crnn":
+        return "embeddings" if embeddings else "waveform"
+    return DEFAULT_FEATURES[family]
+
+
+def register_custom_layers() -> None:
+    """Import the modules whose layers saved models refer to (``keras.saving`` registration)."""
+    for module in CUSTOM_LAYER_MODULES:
+        importlib.import_module(module)
 
 
 def model_family(name: str) -> str:

@@ -82,6 +82,9 @@ def load_resume_state(run: RunDir):
     if not (run.state.is_file() and run.last_model.is_file()):
         return None, None
     state = json.loads(run.state.read_text())
+    from mer_keras.models.registry import register_custom_layers
+
+    register_custom_layers()
     model = keras.models.load_model(run.last_model)
     truncate_history(run, state["epoch"])
     return model, state

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 from pathlib import Path
 
-from mer_keras.data.registry import DataChoice, load_dataset, resolve_data
+from mer_keras.data.registry import SPLIT_GROUPS, DataChoice, load_dataset, resolve_data
 from mer_keras.data.splits import check_disjoint, load_split, make_split, save_split
 from mer_keras.data.targets import encode_targets
 from mer_keras.errors import DataError, RunError
@@ -43,6 +43,8 @@ class TrainRequest:
     workers: int | None = None
     precision: str = "float32"          # or "mixed_bfloat16" (opt-in, issue 10)
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
+    preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
+    embeddings: str | None = None        # attn_crnn: folder of precomputed wav2vec2 embeddings (<clip>.npy)
     command: str = ""
 
 
@@ -50,6 +52,18 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     labels = "-as-shipped" if choice.dataset == "deam" and choice.deam_labels == "as-shipped" else ""
     name = f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}-seed{request.seed}"
     return Path("runs") / name
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far, in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS).
+
+    Read at the end of training, it covers loading, the training features held in memory, model
+    building, compilation and fitting; feature-extraction worker processes are not included.
+    """
+    import resource
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
 
 
 def _log(message: str) -> None:
@@ -84,10 +98,16 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
 
     The test part's features are not computed here: the test songs are touched by evaluate.py only.
     """
-    from mer_keras.models.registry import DEFAULT_FEATURES
+    from mer_keras.models.registry import SPEECH_MODELS, default_features
     from mer_keras.runtime import configure
 
-    choice = resolve_data(request.dataset, request.data, request.target, request.features or DEFAULT_FEATURES[family])
+    if request.embeddings and request.features not in (None, "embeddings"):
+        raise DataError(f"--embeddings reads precomputed embeddings; it cannot be combined with --features {request.features}")
+    features = request.features or default_features(request.model, family, request.embeddings)
+    choice = resolve_data(request.dataset, request.data, request.target, features)
+    if (choice.target == "emotion") != (request.model in SPEECH_MODELS):
+        raise DataError(f"model {request.model} does not apply to {choice.dataset}: the speech datasets (ravdess, cremad) "
+                        f"take {' / '.join(SPEECH_MODELS)}, and those models take the speech datasets only")
     if request.norms:
         choice.norms = str(Path(request.norms).resolve())
     if request.deam_labels:
@@ -119,13 +139,13 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
         split = load_split(run.split)
     else:
         split = make_split(items, seed=request.seed)
-        split["group_by"] = {"4q": "artist", "deam": "song"}.get(choice.dataset, "group")
+        split["group_by"] = SPLIT_GROUPS.get(choice.dataset, "group")
         check_disjoint(split, items)
         save_split(split, run.split)
     _log(f"split by {split['group_by']} (seed {split['seed']}): " + ", ".join(f"{p} {len(split[p])}" for p in ("train", "validation", "test")))
 
     by_id = dataset.by_id()
-    spec_features = feature_spec(dataset, choice.features, family)
+    spec_features = feature_spec(dataset, choice.features, family, embeddings=request.embeddings)
     cache = FeatureCache(request.cache)
     parts, skipped_rows, padded = {}, [(i, "input", r) for i, r in dataset.skipped], {}
     for part in ("train", "validation"):
@@ -165,11 +185,32 @@ def train(request: TrainRequest) -> RunDir:
     return _train_sklearn(request, prepared)
 
 
+def keras_model_spec(model: str, features: str, preset: str | None = None) -> dict:
+    """``specs/<model>.yaml`` with its ``variants[features]["model"]`` overrides (e.g. the AST's time pooling
+    off for 90-frame openSMILE maps) and then the named ``preset`` applied."""
+    import copy
+
+    from mer_keras.errors import MerError
+    from mer_keras.models.registry import model_spec
+
+    spec = copy.deepcopy(model_spec(model))
+    variant = spec.get("variants", {}).get(features, {})
+    if "model" in variant:
+        spec["model"].update(variant["model"])
+    if preset:
+        if not spec.get("presets"):
+            raise MerError(f"model {model!r} has no presets (--preset applies to vit and ast)")
+        from mer_keras.models.pretrained import with_preset
+
+        spec = with_preset(spec, preset)
+    return spec
+
+
 def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     from mer_keras.models.registry import build_model, model_spec
     from mer_keras.training.fit import fit_model, load_resume_state
 
-    spec = model_spec(request.model)
+    spec = keras_model_spec(request.model, prepared.choice.features, request.preset)
     training = spec["training"]
     epochs = request.epochs or training["epochs"]
     batch_size = request.batch_size or training["batch_size"]
@@ -192,6 +233,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                      "patience": patience, "seed": request.seed, "limit": request.limit,
                      "precision": request.precision},
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
+        "preset": request.preset, "model_config": spec.get("model"),
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
     }
     run.write_json(run.config, config)
@@ -202,7 +244,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     state = fit_model(model, arrays["train"], arrays["validation"], run, epochs=epochs, batch_size=batch_size,
                       patience=patience, state=state)
     model.save(run.model)
-    config.update(status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
+    config.update(peak_rss_mib=peak_rss_mib(), status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
                   best_val_loss=state["best"], train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
                   wall_seconds_this_session=round(time.time() - started, 1))
     run.write_json(run.config, config)
@@ -249,7 +291,7 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
         "training": {"search": spec["search"], "cv": spec["cv"], "seed": request.seed, "limit": request.limit,
                      "best_params": search_record["best_params"], "best_cv_r2": search_record["best_cv_r2"]},
         "parameters": None, "n_features": int(features.shape[1]),
-        "status": "finished", "train_seconds": round(seconds, 1),
+        "status": "finished", "train_seconds": round(seconds, 1), "peak_rss_mib": peak_rss_mib(),
     }
     run.write_json(run.config, config)
     _log(f"finished: best {search_record['best_params']} (CV mean R² {search.best_score_:.3f}) in {seconds:.0f} s; "
