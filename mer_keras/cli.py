@@ -31,7 +31,7 @@ def _command(script: str, argv: list[str]) -> str:
 
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
-    parser.add_argument("--model", default="crnn", help="crnn (default), ridge, svr or xgboost; speech: cnn_lstm, attn_crnn")
+    parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, ridge, svr, xgboost; speech: cnn_lstm, attn_crnn")
     parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad"],
                         help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad: 6-class speech emotion "
                              "(models cnn_lstm, attn_crnn)")

@@ -49,3 +49,18 @@ def test_missing_weights_path_is_one_clear_line(fourq_dir, tmp_path, capsys):
                        "--weights", str(tmp_path / "nowhere"), "--out", str(tmp_path / "run")])
     err = capsys.readouterr().err
     assert code == 2 and "nowhere" in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("model", ["vit", "ast"])
+def test_deam_opensmile_feature_maps(model, deam_dir, tmp_path):
+    """DEAM's openSMILE frames x features as the image (the path a user with DEAM's features runs)."""
+    run = tmp_path / "run"
+    assert train_main(["--model", model, "--dataset", "deam", "--data", str(deam_dir), "--features", "opensmile",
+                       "--epochs", "1", "--batch-size", "2", "--workers", "1", "--out", str(run)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["feature"]["kind"] == "opensmile" and config["input_shape"][0] == 90
+    if model == "ast":
+        assert config["model_config"]["time_pool"] == 1   # the openSMILE variant: no time pooling of 90 frames
+    assert evaluate_main([str(run), "--resamples", "20"]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["dataset"].startswith("deam") and "r2" in metrics

@@ -71,7 +71,8 @@ def claim_verdict(model: str, metrics: dict, weights: str | None = None) -> dict
                "where": claim.get("where"), "measured": metrics[metric]["mean"],
                "interval_low": interval["low"], "interval_high": interval["high"], "outcome": outcome}
     if claim.get("pretrained") and (weights in (None, "random initialisation")):
-        verdict["caveat_pretrained"] = (f"the claim is for a {claim['pretrained']}-pretrained model; this run started "
+        source = {"imagenet": "ImageNet"}.get(claim["pretrained"], claim["pretrained"])
+        verdict["caveat_pretrained"] = (f"the claim is for a model pretrained on {source}; this run started "
                                         "from random initialisation (no --weights)")
     return verdict
 

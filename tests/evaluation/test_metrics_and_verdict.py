@@ -94,6 +94,6 @@ def test_claim_verdict_falls_back_to_ccc_and_flags_pretraining():
 
     verdict = claim_verdict("vit", _measured("ccc", 0.3, 0.2, 0.4), weights="random initialisation")
     assert verdict["metric"] == "ccc" and verdict["claimed"] == 0.68 and verdict["outcome"] == "below claim"
-    assert "imagenet-pretrained" in verdict["caveat_pretrained"]
+    assert "pretrained on ImageNet" in verdict["caveat_pretrained"]
     assert "caveat_pretrained" not in claim_verdict("vit", _measured("ccc", 0.7, 0.6, 0.8), weights="/w/vit.weights.h5")
     assert claim_verdict("crnn_unknown", {})["outcome"] == "not applicable"
