@@ -160,7 +160,7 @@ def main() -> None:
               f"({keras_runs[-1]['peak_rss_gib']:.2f} GiB), {torch_runs[-1]['framework']} "
               f"{torch_runs[-1]['samples_per_s']:.1f} samples/s ({torch_runs[-1]['peak_rss_gib']:.2f} GiB)", flush=True)
     ratios = [k["samples_per_s"] / t["samples_per_s"] for k, t in zip(keras_runs, torch_runs)]
-    print(f"keras settings: {' '.join(args.keras_env) or '(defaults)'}; batch {args.batch}, fp32, {args.steps} timed batches")
+    print(f"keras settings: {' '.join(args.keras_env) or '(defaults)'}; batch {args.batch}, {keras_runs[0]['framework'].split()[2]}, {args.steps} timed batches")
     print(f"median samples/s: keras {statistics.median(r['samples_per_s'] for r in keras_runs):.1f}, "
           f"torch {statistics.median(r['samples_per_s'] for r in torch_runs):.1f}; median ratio keras/torch "
           f"{statistics.median(ratios):.2f} (pairs: {', '.join(f'{r:.2f}' for r in ratios)})")
