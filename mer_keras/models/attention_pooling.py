@@ -28,7 +28,6 @@ class AttentionPooling(keras.layers.Layer):
         self.supports_masking = True
 
     def build(self, input_shape):
-        features = input_shape[-1]
         self.score_hidden = keras.layers.Dense(self.units, activation="tanh", name="score_hidden")
         self.score_hidden.build(input_shape)
         self.score = keras.layers.Dense(1, use_bias=False, name="score")

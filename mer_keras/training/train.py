@@ -207,7 +207,7 @@ def keras_model_spec(model: str, features: str, preset: str | None = None) -> di
 
 
 def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
-    from mer_keras.models.registry import build_model, model_spec
+    from mer_keras.models.registry import build_model
     from mer_keras.training.fit import fit_model, load_resume_state
 
     spec = keras_model_spec(request.model, prepared.choice.features, request.preset)
