@@ -13,8 +13,7 @@ from __future__ import annotations
 import keras
 from keras import ops
 
-from mer_keras.models.crnn import compile_from_spec
-from mer_keras.models.pretrained import load_pretrained, model_config, pair, resolve, va_head
+from mer_keras.models.pretrained import encoder_arguments, finish_model, model_config, pair, resolve, va_head
 from mer_keras.models.spec_augment import pad_to_at_least, spectrogram_image
 
 PREFIX_TOKENS = 2   # [CLS] and distillation
@@ -79,13 +78,7 @@ def _encoder(config: dict):
     """keras-hub's ViT encoder: dropout, ``num_layers`` pre-norm blocks (MHA + GELU MLP), final LayerNorm."""
     from keras_hub.src.models.vit.vit_layers import ViTEncoder
 
-    return ViTEncoder(num_layers=config["num_layers"], num_heads=config["num_heads"],
-                      hidden_dim=config["hidden_dim"], mlp_dim=config["mlp_dim"],
-                      dropout_rate=config.get("dropout_rate", 0.0),
-                      attention_dropout=config.get("attention_dropout", 0.0),
-                      layer_norm_epsilon=config.get("layer_norm_epsilon", 1e-6),
-                      use_mha_bias=config.get("use_mha_bias", True), use_mlp_bias=config.get("use_mlp_bias", True),
-                      name="encoder")
+    return ViTEncoder(**encoder_arguments(config), name="encoder")
 
 
 def build_ast(frames: int | None = None, features: int | None = None, spec: dict | None = None,
@@ -125,11 +118,7 @@ def build_ast(frames: int | None = None, features: int | None = None, spec: dict
     x = keras.layers.Add(name="add_positions")([x, positions])
     x = _encoder(config)(x)
     outputs = va_head(x, keep=PREFIX_TOKENS, layer_norm=True, dropout=config.get("head_dropout", 0.0))
-    model = keras.Model(inputs, outputs, name=spec.get("name", "ast"))
-    if weights:
-        load_pretrained(model, weights, pretrained_target(model))
-    compile_from_spec(model, spec["training"])
-    return model
+    return finish_model(inputs, outputs, spec, weights, pretrained_target)
 
 
 def patch_grid(model) -> tuple[int, int]:

@@ -46,6 +46,29 @@ def resolve(name: str, spec: dict | None, frames: int | None, features: int | No
     return spec, int(frames or spec["input"]["frames"]), int(features or spec["input"]["features"])
 
 
+def encoder_arguments(config: dict) -> dict:
+    """The transformer sizes and options that keras-hub's ``ViTBackbone`` and ``ViTEncoder`` both take."""
+    return {"num_layers": config["num_layers"], "num_heads": config["num_heads"], "hidden_dim": config["hidden_dim"],
+            "mlp_dim": config["mlp_dim"], "dropout_rate": config.get("dropout_rate", 0.0),
+            "attention_dropout": config.get("attention_dropout", 0.0),
+            "layer_norm_epsilon": config.get("layer_norm_epsilon", 1e-6),
+            "use_mha_bias": config.get("use_mha_bias", True), "use_mlp_bias": config.get("use_mlp_bias", True)}
+
+
+def finish_model(inputs, outputs, spec: dict, weights, target):
+    """Wrap a transformer regressor, load ``--weights`` into it (``target(model)`` names the variables)
+    and compile it from the spec's ``training`` section."""
+    import keras
+
+    from mer_keras.models.crnn import compile_from_spec
+
+    model = keras.Model(inputs, outputs, name=spec.get("name"))
+    if weights:
+        load_pretrained(model, weights, target(model))
+    compile_from_spec(model, spec["training"])
+    return model
+
+
 def with_preset(spec: dict, preset: str) -> dict:
     """A copy of ``spec`` whose ``model`` is updated with ``presets[preset]`` (e.g. the paper sizes)."""
     presets = spec.get("presets", {})

@@ -8,8 +8,7 @@ patches, [CLS] token, learned positions, pre-norm encoder) -> [CLS] output -> De
 
 from __future__ import annotations
 
-from mer_keras.models.crnn import compile_from_spec
-from mer_keras.models.pretrained import load_pretrained, model_config, pair, resolve, va_head
+from mer_keras.models.pretrained import encoder_arguments, finish_model, model_config, pair, resolve, va_head
 from mer_keras.models.spec_augment import fit_to_patches, spectrogram_image
 
 BACKBONE = "vit_backbone"
@@ -40,18 +39,10 @@ def build_vit(frames: int | None = None, features: int | None = None, spec: dict
     patch = pair(config["patch"])
     inputs = keras.Input((frames, features), name="frames")
     image = fit_to_patches(spectrogram_image(inputs, config.get("augmentation")), patch)
-    backbone = keras_hub.models.ViTBackbone(
-        image_shape=tuple(image.shape[1:]), patch_size=patch, num_layers=config["num_layers"],
-        num_heads=config["num_heads"], hidden_dim=config["hidden_dim"], mlp_dim=config["mlp_dim"],
-        dropout_rate=config.get("dropout_rate", 0.0), attention_dropout=config.get("attention_dropout", 0.0),
-        layer_norm_epsilon=config.get("layer_norm_epsilon", 1e-6), use_mha_bias=config.get("use_mha_bias", True),
-        use_mlp_bias=config.get("use_mlp_bias", True), name=BACKBONE)
+    backbone = keras_hub.models.ViTBackbone(image_shape=tuple(image.shape[1:]), patch_size=patch,
+                                            **encoder_arguments(config), name=BACKBONE)
     outputs = va_head(backbone(image), keep=1, dropout=config.get("head_dropout", 0.0))
-    model = keras.Model(inputs, outputs, name=spec.get("name", "vit"))
-    if weights:
-        load_pretrained(model, weights, pretrained_target(model))
-    compile_from_spec(model, spec["training"])
-    return model
+    return finish_model(inputs, outputs, spec, weights, pretrained_target)
 
 
 def patch_grid(model) -> tuple[int, int]:

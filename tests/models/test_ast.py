@@ -8,6 +8,8 @@ import pytest
 from mer_keras.errors import MerError
 from mer_keras.models.ast import PrependTokens, ast_patch_grid, build_ast, patch_grid, pretrained_target
 from mer_keras.specs import load_spec
+from tests.models.transformer_helpers import infer
+from tests.models.transformer_helpers import tiny_spec as shared_tiny_spec
 
 TINY = {"patch": [16, 16], "stride": [10, 10], "time_pool": 1, "num_layers": 1, "hidden_dim": 16, "num_heads": 2,
         "mlp_dim": 32, "dropout_rate": 0.0, "head_dropout": 0.0,
@@ -15,20 +17,12 @@ TINY = {"patch": [16, 16], "stride": [10, 10], "time_pool": 1, "num_layers": 1, 
 RNG = np.random.default_rng(0)
 
 
-def infer(model, x):
-    """Eager inference call: no compiled predict function, so tiny tests stay fast."""
-    return np.asarray(model(x, training=False))
-
-
 X = RNG.standard_normal((4, 64, 16)).astype("float32")
 Y = RNG.uniform(-1, 1, (4, 2)).astype("float32")
 
 
 def tiny_spec(**model):
-    spec = copy.deepcopy(load_spec("ast"))
-    spec["input"].update({"frames": 64, "features": 16})
-    spec["model"].update(copy.deepcopy(TINY), **model)
-    return spec
+    return shared_tiny_spec("ast", TINY, **model)
 
 
 @pytest.fixture(scope="module")

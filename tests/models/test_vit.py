@@ -1,5 +1,3 @@
-import copy
-
 import keras
 import keras_hub
 import numpy as np
@@ -8,15 +6,12 @@ import pytest
 from mer_keras.errors import MerError
 from mer_keras.models.vit import build_vit, patch_grid, pretrained_target
 from mer_keras.specs import load_spec
+from tests.models.transformer_helpers import infer
+from tests.models.transformer_helpers import tiny_spec as shared_tiny_spec
 
 TINY = {"patch": [8, 16], "num_layers": 1, "hidden_dim": 16, "num_heads": 2, "mlp_dim": 32, "dropout_rate": 0.0,
         "head_dropout": 0.0, "augmentation": {"time_masks": 1, "time_width": 8, "freq_masks": 1, "freq_width": 4}}
 RNG = np.random.default_rng(0)
-
-
-def infer(model, x):
-    """Eager inference call: no compiled predict function, so tiny tests stay fast."""
-    return np.asarray(model(x, training=False))
 
 
 X = RNG.standard_normal((4, 64, 16)).astype("float32")
@@ -24,10 +19,7 @@ Y = RNG.uniform(-1, 1, (4, 2)).astype("float32")
 
 
 def tiny_spec(**model):
-    spec = copy.deepcopy(load_spec("vit"))
-    spec["input"].update({"frames": 64, "features": 16})
-    spec["model"].update(copy.deepcopy(TINY), **model)
-    return spec
+    return shared_tiny_spec("vit", TINY, **model)
 
 
 @pytest.fixture(scope="module")
