@@ -8,13 +8,10 @@ features: 260 openSMILE columns x mean/std) filled with random numbers; fit time
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main() -> None:

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from mer_keras.runtime import peak_rss_mib
+
 FRAMES, MELS, BATCH = 1292, 128, 32
 
 
@@ -38,7 +37,6 @@ def _data(steps: int, batch: int):
 
 
 def run_keras(steps: int, warmup: int, batch: int) -> dict:
-    sys.path.insert(0, str(ROOT))
     from mer_keras.models.crnn import build_crnn
     from mer_keras.runtime import configure
 
@@ -124,7 +122,7 @@ def run_torch(steps: int, warmup: int, batch: int) -> dict:
 
 def worker(kind: str, steps: int, warmup: int, batch: int) -> None:
     result = (run_keras if kind == "keras" else run_torch)(steps, warmup, batch)
-    result["peak_rss_gib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    result["peak_rss_gib"] = peak_rss_mib() / 1024
     print("RESULT " + json.dumps(result), flush=True)
 
 

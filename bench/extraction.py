@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mer_keras.runtime import peak_rss_mib
+
 
 from mer_keras.data.records import Item  # noqa: E402
 from mer_keras.features.cache import FeatureCache  # noqa: E402
@@ -66,8 +65,8 @@ def main() -> None:
                 continue
             cold, cached = measure(items, args.workers, tmp / f"cache{index}")
             print(f"{what}: {len(items)} clips, cold {cold:.1f} clips/s (worker start-up included), cached {cached:.0f} clips/s")
-    peak_self = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    peak_child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    peak_self = peak_rss_mib()
+    peak_child = peak_rss_mib(children=True)
     print(f"peak RSS: parent {peak_self:.0f} MiB, largest worker {peak_child:.0f} MiB")
 
 

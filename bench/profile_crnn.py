@@ -12,19 +12,17 @@ A separate line times the input side: a `fit` epoch over in-memory arrays agains
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def _prefix_model(spec: dict, n_layers: int):
     import keras
 
-    from mer_keras.models.crnn import _layer, compile_from_spec
+    from mer_keras.models.compile import compile_from_spec
+    from mer_keras.models.crnn import _layer
 
     inputs = keras.Input((spec["input"]["frames"], spec["input"]["features"]))
     outputs = inputs

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mer_keras.runtime import peak_rss_mib
+
 
 
 def main() -> None:
@@ -50,7 +49,7 @@ def main() -> None:
     seconds = time.perf_counter() - start
     throughput = args.steps * batch / seconds
     epoch_seconds = args.samples / throughput
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mib()
     info = versions()
     print(f"setup: Keras {info['keras']} ({info['backend']}), threads {info.get('tf_threads')}, batch {batch}, fp32")
     print(f"training throughput at 1,292 x 128: {throughput:.1f} samples/s ({args.steps} batches)")

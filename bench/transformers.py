@@ -8,14 +8,12 @@ python bench/transformers.py --model vit``. The CPU may be shared: timings are n
 from __future__ import annotations
 
 import argparse
-import resource
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mer_keras.runtime import peak_rss_mib
+
 
 
 def main() -> None:
@@ -28,7 +26,7 @@ def main() -> None:
     parser.add_argument("--val-clips", type=int, default=55)
     args = parser.parse_args()
 
-    from mer_keras.models.pretrained import with_preset
+    from mer_keras.models.transformer_common import with_preset
     from mer_keras.models.registry import build_model  # noqa: F401  (imports keras after mer_keras)
     from mer_keras.runtime import configure, versions
     from mer_keras.specs import load_spec
@@ -63,7 +61,7 @@ def main() -> None:
     predict_rate = batch / (time.perf_counter() - start)
     epoch = args.train_clips / train_rate + args.val_clips / predict_rate
     epochs = spec["training"]["epochs"]
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+    peak = peak_rss_mib() / 1024
     info = versions()
     print(f"setup: Keras {info['keras']} ({info['backend']}), {args.model} {args.preset or 'default'}, "
           f"input {frames} x {features}, batch {batch}, fp32")

@@ -89,7 +89,7 @@ def _evaluate(argv, script):
 
     command = _command(script, argv)
     if not args.runs:
-        from mer_keras.predict import latest_run
+        from mer_keras.inference import latest_run
 
         args.runs = [str(latest_run())]
         print(f"evaluating the newest run, {args.runs[0]}", file=sys.stderr)
@@ -97,7 +97,7 @@ def _evaluate(argv, script):
         metrics = evaluate_run(Path(args.runs[0]), args.report_dir, command=command, cache=args.cache, n_resamples=args.resamples)
         print(json.dumps({k: metrics[k] for k in ("r2", "ccc", "quadrant_accuracy", "verdict") if k in metrics}, indent=1))
         return 0
-    from mer_keras.evaluation.report import summarise_runs
+    from mer_keras.evaluation.summary import summarise_runs
 
     report_dir = Path(args.report_dir or "reports/summary")
     names = [Path(run).name for run in args.runs]
@@ -112,7 +112,7 @@ def _evaluate(argv, script):
 
 
 def _run_model(run: str) -> str:
-    from mer_keras.training.run_dir import RunDir
+    from mer_keras.runs import RunDir
 
     return RunDir(Path(run)).read_config()["model"]
 
@@ -120,9 +120,9 @@ def _run_model(run: str) -> str:
 def _compare(args, names, models, report_dir: Path, command: str) -> int:
     """Runs of different models: each model's runs scored (and summarised over seeds) under
     ``report_dir/<model>/``, then one side-by-side report in ``report_dir``."""
-    from mer_keras.evaluation.emotion import compare_models
+    from mer_keras.evaluation.comparison import compare_models
     from mer_keras.evaluation.evaluate import evaluate_run
-    from mer_keras.evaluation.report import summarise_runs
+    from mer_keras.evaluation.summary import summarise_runs
 
     groups: dict[str, list[dict]] = {}
     for run, name, model in zip(args.runs, names, models):
@@ -146,7 +146,8 @@ def _predict(argv, script):
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--cache", help="feature cache folder")
     args = parser.parse_args(argv)
-    from mer_keras.predict import latest_run, predict_files
+    from mer_keras.inference import latest_run
+    from mer_keras.predict import predict_files
 
     run = Path(args.run) if args.run else latest_run()
     if not args.run:

@@ -11,3 +11,7 @@ class DataError(MerError):
 
 class RunError(MerError):
     """A run directory is missing files or does not match the request."""
+
+
+class SpecError(MerError, ValueError):
+    """A spec file (``specs/*.yaml``) or a model option is invalid: unknown layer, optimizer, preset, option."""

@@ -8,18 +8,9 @@ from pathlib import Path
 from mer_keras.data.records import Item
 from mer_keras.data.targets import decode_predictions
 from mer_keras.errors import RunError
-from mer_keras.evaluation.evaluate import predict_run_items
 from mer_keras.features.cache import FeatureCache
-from mer_keras.training.run_dir import RunDir
-
-
-def latest_run(root: Path = Path("runs")) -> Path:
-    """The most recently trained run under ``root`` (by the time of its saved model)."""
-    models = [*root.glob("*/model.keras"), *root.glob("*/model.joblib")] if root.is_dir() else []
-    models.sort(key=lambda path: path.stat().st_mtime)
-    if not models:
-        raise RunError(f"no trained run found under {root}/; train one (python train.py --model crnn) or pass --run DIR")
-    return models[-1].parent
+from mer_keras.inference import latest_run, predict_run_items  # noqa: F401  (latest_run re-exported)
+from mer_keras.runs import RunDir
 
 
 def predict_files(run_path: Path, files: list[str], cache: str | None = None) -> list[dict]:

@@ -48,6 +48,21 @@ def cpu_has_bf16() -> bool:
     return "avx512_bf16" in flags or "amx_bf16" in flags
 
 
+def peak_rss_mib(children: bool = False) -> float:
+    """Peak resident memory of this process so far, in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS).
+
+    Read at the end of training, it covers loading, the training features held in memory, model
+    building, compilation and fitting; feature-extraction worker processes are not included. The
+    project's one memory measure: runs and benches use it alike.
+    """
+    import resource
+    import sys
+
+    who = resource.RUSAGE_CHILDREN if children else resource.RUSAGE_SELF   # children: the largest finished child
+    peak = resource.getrusage(who).ru_maxrss
+    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
+
+
 def versions() -> dict:
     import keras
     import librosa

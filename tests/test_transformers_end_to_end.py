@@ -6,7 +6,7 @@ import pytest
 
 from mer_keras.cli import evaluate_main, predict_main, train_main
 from mer_keras.errors import MerError
-from mer_keras.training.train import keras_model_spec
+from mer_keras.models.registry import resolved_spec as keras_model_spec
 from tests.conftest import write_audio
 
 

@@ -14,7 +14,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from mer_keras.audit.deam_labels import (CROSSED_PAIRS, DYNAMIC_FILES, KNOWN_OUTCOMES, MIN_SONGS, RULE,
+from mer_keras.data.deam_labels import (CROSSED_PAIRS, DYNAMIC_FILES, KNOWN_OUTCOMES, MIN_SONGS, RULE,
                                          STRAIGHT_PAIRS, SUBSETS, SWAP_MARGIN, SubsetAudit, audit_deam,
                                          file_sha256)
 from mer_keras.data.deam import STATIC_1_2000, STATIC_2000_2058

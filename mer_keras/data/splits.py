@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -58,15 +57,8 @@ def check_disjoint(split: dict, items: list[Item]) -> None:
             seen[group] = part
 
 
-def save_split(split: dict, path: Path) -> None:
-    Path(path).write_text(json.dumps(split, indent=1))
-
-
-def load_split(path: Path) -> dict:
-    path = Path(path)
-    if not path.is_file():
-        raise RunError(f"{path} not found: the run directory is incomplete (train.py writes split.json first)")
-    split = json.loads(path.read_text())
+def check_split_record(split: dict, path: Path) -> dict:
+    """A split read from ``path`` (split.json), checked to hold every part."""
     missing = [part for part in PARTS if part not in split]
     if missing:
         raise RunError(f"{path} lacks part(s) {missing}")

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mer_keras.runs import save_figure
+
 
 def _pyplot():
     import matplotlib
@@ -25,7 +27,7 @@ def predicted_vs_true(true: np.ndarray, pred: np.ndarray, path: Path, title: str
         axis.set(xlim=scale, ylim=scale, xlabel=f"true {name}", ylabel=f"predicted {name}", title=name)
     figure.suptitle(title, fontsize=9)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path)
     plt.close(figure)
     return path
 
@@ -40,7 +42,7 @@ def learning_curves(history: dict[str, list[float]], path: Path, title: str, yla
     axis.set(xlabel="epoch", ylabel=ylabel, title=title)
     axis.legend()
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path)
     plt.close(figure)
     return path
 
@@ -56,7 +58,7 @@ def confusion(matrix: list[list[int]], labels: list[str], path: Path, title: str
     axis.set(xticks=range(len(labels)), yticks=range(len(labels)), xticklabels=labels, yticklabels=labels,
              xlabel="predicted", ylabel="true", title=title)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path)
     plt.close(figure)
     return path
 
@@ -69,6 +71,34 @@ def importances(rows: list[dict], path: Path, title: str) -> Path:
     axis.set(xlabel="importance (gain share)", title=title)
     axis.tick_params(axis="y", labelsize=7)
     figure.tight_layout()
-    figure.savefig(path, dpi=110)
+    save_figure(figure, path)
+    plt.close(figure)
+    return path
+
+
+def comparison(rows: dict, path: Path) -> Path:
+    """Bars per model (mean over runs, sd) of accuracy, parameters, peak memory and training time."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, 4, figsize=(13, 3.4))
+    names = list(rows)
+    for axis, (key, label) in zip(axes, [("accuracy", "test accuracy"), ("parameters", "parameters"),
+                                        ("peak_rss_mib", "peak training RSS (MiB)"), ("train_seconds", "training time (s)")]):
+        means = [rows[n][key]["mean"] for n in names]
+        sds = [rows[n][key]["sd"] for n in names]
+        axis.bar(names, means, yerr=sds, capsize=4, color=["tab:blue", "tab:orange", "tab:green", "tab:red"][:len(names)])
+        for k, n in enumerate(names):
+            axis.scatter([k] * len(rows[n][key]["values"]), rows[n][key]["values"], color="k", s=10, zorder=3)
+        if key == "accuracy":
+            for n in names:
+                claim = rows[n].get("accuracy_claim", {}).get("claimed")
+                if isinstance(claim, list):
+                    axis.axhspan(claim[0], claim[1], color="tab:blue", alpha=0.15)
+                elif claim is not None:
+                    axis.axhline(claim, color="tab:orange", ls="--", lw=1)
+        axis.set_title(label, fontsize=9)
+        axis.tick_params(labelsize=8)
+    figure.suptitle("bars: mean over runs (sd); dots: runs; shaded / dashed: the note's accuracy claims", fontsize=8)
+    figure.tight_layout()
+    save_figure(figure, path)
     plt.close(figure)
     return path

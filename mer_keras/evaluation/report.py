@@ -1,30 +1,17 @@
-"""report.md writers: one run, and a summary over several runs (seeds)."""
+"""The one report writer: ``report.md`` of a run, of a summary over runs (seeds) and of a side-by-side
+comparison of models. It writes text only; the figures come from the evaluation and task modules."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
+from mer_keras.evaluation.format import fmt as _fmt
+from mer_keras.evaluation.tasks import task_module
+from mer_keras.evaluation.verdict import METRIC_LABELS
+from mer_keras.runs import write_text
 from mer_keras.specs import load_spec
-from mer_keras.training.run_dir import RunDir
-
-METRIC_NAMES = ("r2", "ccc", "mse", "mae", "pearson_r")
-
-
-def _fmt(value, digits=3) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, bool):
-        return str(value)
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, (list, tuple)):
-        return "-".join(_fmt(v, digits) for v in value)
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
 
 
 def _inconsistencies() -> list[str]:
@@ -59,30 +46,18 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
     return lines
 
 
-def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path, history: dict) -> Path:
+def write_run_report(metrics: dict, config: dict, report_dir: Path, history: dict,
+                     documented_model: bool = False) -> Path:
+    """``report.md`` of one run: data, protocol, results (by task), verdict, claims, commands.
+
+    ``documented_model``: the model is the study's documented one, whose specification
+    inconsistencies (``known_inconsistencies`` in estimates.yaml) the report lists.
+    """
     lines = [f"# {metrics['model']} on {metrics['dataset']} ({config['feature']['kind']})", ""]
     lines += _data_lines(metrics, config)
     lines += ["", "## Protocol", ""] + _protocol_lines(metrics, config) + [""]
     lines += ["## Results on the test items", ""]
-    if metrics["task"] == "va":
-        lines += [f"Scale {metrics['scale']}, n = {metrics['n_test']} test items.", "",
-                  "| metric | valence | arousal | mean |", "|---|---|---|---|"]
-        for name in METRIC_NAMES:
-            lines.append(f"| {name} | {_fmt(metrics[name]['valence'])} | {_fmt(metrics[name]['arousal'])} | {_fmt(metrics[name]['mean'])} |")
-        for name, interval in metrics["bootstrap"].items():
-            lines.append(f"\n95% bootstrap interval of {name} (resampling test items, {interval['resamples']} resamples): "
-                         f"{_fmt(interval['low'])} to {_fmt(interval['high'])}.")
-        lines += ["", "![predicted vs true](predicted_vs_true.png)", ""]
-    elif metrics["task"] == "emotion":
-        from mer_keras.evaluation.emotion import report_lines
-
-        lines += report_lines(metrics)
-    else:
-        boot = metrics["bootstrap"]["quadrant_accuracy"]
-        lines += [f"- Quadrant accuracy {_fmt(metrics['quadrant_accuracy'])} (95% bootstrap interval {_fmt(boot['low'])}-{_fmt(boot['high'])}); "
-                  f"majority-class rate {_fmt(metrics['chance_accuracy'])}; n = {metrics['n_test']}.",
-                  f"- Sign accuracy: valence {_fmt(metrics['sign_accuracy']['valence'])}, arousal {_fmt(metrics['sign_accuracy']['arousal'])}.",
-                  "", "![confusion matrix](confusion_matrix.png)", ""]
+    lines += task_module(metrics["task"]).result_lines(metrics)
     lines += ["## Verdict", ""] + _verdict_lines(metrics["verdict"]) + [""]
     if metrics.get("claims"):
         lines += ["## Claims in specs/estimates.yaml beside what was measured", "",
@@ -92,7 +67,7 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
             interval = _fmt(row.get("interval")) if row.get("interval") else "-"
             lines.append(f"| {row['metric']} | {_fmt(row['claimed'])} | {row['kind']} | {row['where']} | {_fmt(row['measured'])} | {interval} |")
         lines.append("")
-    if metrics["model"] == "crnn":
+    if documented_model:
         lines += ["## Inconsistencies in the specification", ""] + [f"- {text}" for text in _inconsistencies()]
     if metrics.get("feature_importance_top20"):
         lines += ["", "## Feature importance (top 20, gain)", "", "![feature importance](feature_importance.png)", "",
@@ -100,9 +75,7 @@ def write_run_report(metrics: dict, config: dict, run: RunDir, report_dir: Path,
     if history:
         lines += ["", "![learning curves](learning_curves.png)"]
     lines += ["", "## Commands", "", "```", metrics["command"]["train"], metrics["command"]["evaluate"], "```", ""]
-    path = Path(report_dir) / "report.md"
-    path.write_text("\n".join(lines))
-    return path
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines))
 
 
 def _protocol_lines(metrics: dict, config: dict) -> list[str]:
@@ -148,8 +121,6 @@ def _verdict_lines(verdict: dict) -> list[str]:
     if verdict["outcome"] == "not applicable":
         return [f"Not applicable: {verdict['why']}."]
     if "claimed" in verdict:
-        from mer_keras.evaluation.verdict import METRIC_LABELS
-
         span = "per-run 95% bootstrap intervals span" if verdict["rule"].endswith("per run") else "95% bootstrap interval"
         label = METRIC_LABELS.get(verdict["metric"], verdict["metric"])
         lines = [f"**{verdict['outcome']}**: measured mean {label} {_fmt(verdict['measured'])} ({span} "
@@ -169,72 +140,14 @@ def _verdict_lines(verdict: dict) -> list[str]:
     return lines
 
 
-def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, command: str) -> dict:
-    """Mean, sd and range over runs (seeds) of each headline figure; verdict on the mean over runs."""
-    from mer_keras.evaluation.verdict import band_rule, band_verdict
-
-    first = all_metrics[0]
-    summary = {"model": first["model"], "dataset": first["dataset"], "task": first["task"], "data": first["data"],
-               "runs": names, "n_runs": len(names), "parameters": first["parameters"],
-               "claimed_parameters": first.get("claimed_parameters"), "command": {"evaluate": command,
-               "train": [m["command"]["train"] for m in all_metrics]}, "per_run": {}}
-    if first.get("proxy_label"):
-        summary["proxy_label"] = first["proxy_label"]
-    if first["task"] == "va":
-        keys = [(name, dim) for name in METRIC_NAMES for dim in ("valence", "arousal", "mean")]
-    elif first["task"] == "emotion":
-        keys = [("accuracy", None), ("macro_f1", None)] + [("recall", name) for name in first["recall"]]
-    else:
-        keys = [("quadrant_accuracy", None), ("sign_accuracy", "valence"), ("sign_accuracy", "arousal")]
-    for name, dim in keys:
-        values = [m[name][dim] if dim else m[name] for m in all_metrics]
-        entry = {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
-                 "min": float(np.min(values)), "max": float(np.max(values)), "values": values}
-        summary.setdefault(name, {})[dim or "value"] = entry
-    if first["task"] in ("quadrant", "emotion"):
-        summary["chance_accuracy"] = float(np.mean([m["chance_accuracy"] for m in all_metrics]))
-    for name, m in zip(names, all_metrics):
-        summary["per_run"][name] = {"verdict": m["verdict"]["outcome"], "bootstrap": m["bootstrap"],
-                                    "best_epoch": m["training"].get("best_epoch"), "train_seconds": m["training"].get("train_seconds")}
-    if first["task"] == "emotion":
-        from mer_keras.evaluation.emotion import summary_verdict
-
-        summary["verdict"] = summary_verdict(all_metrics, summary["accuracy"]["value"]["mean"])
-    elif first["task"] == "va" and "band" in first["verdict"]:
-        rule = band_rule(first["verdict"]["rule"])
-        measured = summary["r2"]["mean"]["mean"]
-        summary["verdict"] = {"rule": first["verdict"]["rule"], "band": rule["band"], "measured_r2_mean": measured,
-                              "overestimated_below": rule["overestimated_below"],
-                              "underestimated_above": rule["underestimated_above"],
-                              "outcome": band_verdict(measured, rule),
-                              "interval": f"over {len(names)} seeds the mean R² ranges "
-                                          f"{_fmt(summary['r2']['mean']['min'])}-{_fmt(summary['r2']['mean']['max'])} "
-                                          f"(sd {_fmt(summary['r2']['mean']['sd'])}); per-seed verdicts "
-                                          f"{[summary['per_run'][n]['verdict'] for n in names]}"}
-        if first.get("proxy_label"):
-            summary["verdict"]["caveat"] = first["proxy_label"]
-    elif first["verdict"].get("claimed") is not None:
-        outcomes = sorted({m["verdict"]["outcome"] for m in all_metrics})
-        metric = first["verdict"]["metric"]
-        summary["verdict"] = {"rule": first["verdict"]["rule"] + ", per run", "metric": metric,
-                              "claimed": first["verdict"]["claimed"], "where": first["verdict"]["where"],
-                              "measured": summary[metric]["mean"]["mean"],
-                              "interval_low": min(m["bootstrap"][f"{metric}_mean"]["low"] for m in all_metrics),
-                              "interval_high": max(m["bootstrap"][f"{metric}_mean"]["high"] for m in all_metrics),
-                              "outcome": outcomes[0] if len(outcomes) == 1 else "mixed: " + ", ".join(outcomes)}
-        if first["verdict"].get("caveat_pretrained"):
-            summary["verdict"]["caveat_pretrained"] = first["verdict"]["caveat_pretrained"]
-        if first.get("proxy_label"):
-            summary["verdict"]["caveat"] = first["proxy_label"]
-    else:
-        summary["verdict"] = first["verdict"]
-    report_dir = Path(report_dir)
-    (report_dir / "metrics.json").write_text(json.dumps(summary, indent=1))
-    lines = [f"# {first['model']} on {first['dataset']}: summary over {len(names)} runs", ""]
+def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
+    """``report.md`` of a summary over runs (seeds): mean, sd and range of each figure, the verdict, the runs."""
+    names, command = summary["runs"], summary["command"]["evaluate"]
+    lines = [f"# {summary['model']} on {summary['dataset']}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
-    lines += [f"Data: {first['data']}. Parameters: {_fmt(first['parameters'])} measured, "
-              f"{_fmt(first.get('claimed_parameters'))} claimed. Each run has its own seed, split and report "
+    lines += [f"Data: {summary['data']}. Parameters: {_fmt(summary['parameters'])} measured, "
+              f"{_fmt(summary.get('claimed_parameters'))} claimed. Each run has its own seed, split and report "
               f"(folders below); figures are on the test items of each run.", "",
               "| figure | mean over runs | sd | min | max |", "|---|---|---|---|---|"]
     for name, dim in keys:
@@ -249,5 +162,74 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         lines.append(f"- [{name}]({name}/report.md): verdict {run['verdict']}, best epoch {run['best_epoch']}, "
                      f"{_fmt(run['train_seconds'], 0)} s; {boots}")
     lines += ["", "## Commands", "", "```"] + summary["command"]["train"] + [command, "```", ""]
-    (report_dir / "report.md").write_text("\n".join(lines))
-    return summary
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines))
+
+
+def _count(value: float) -> str:
+    return f"{int(value):,}" if np.isfinite(value) else "-"
+
+
+def write_comparison_report(comparison: dict, report_dir: Path) -> Path:
+    """``report.md`` of models side by side (see :func:`mer_keras.evaluation.comparison.compare_models`)."""
+    rows, efficiency, command = comparison["models"], comparison["efficiency_claims"], comparison["command"]
+    models = list(rows)
+    classes = next((list(row["recall"]) for row in rows.values() if "recall" in row), [])
+    first = next(iter(rows.values()))
+    lines = ["# Side by side: " + " vs ".join(models), "",
+             f"Data: {first['data']}. Figures are means over each model's runs (seeds; sd in brackets); each run is "
+             "scored on its own speaker-independent test part, once.", ""]
+    caveat = getattr(task_module(first["task"]), "DATA_CAVEAT", {}).get(first["dataset"])
+    if caveat:
+        lines += [f"> **Note:** {caveat}.", ""]
+    lines += ["| model | runs | accuracy | macro-F1 | per-run 95% intervals of accuracy | claimed accuracy | parameters | "
+              "peak training memory (MiB) | training time (s) | epochs | s / epoch |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for model, row in rows.items():
+        intervals = ", ".join(f"{_fmt(lo)}-{_fmt(hi)}" for lo, hi in row.get("accuracy_intervals", []))
+        claim = row.get("accuracy_claim", {})
+        lines.append(f"| {model} | {row['n_runs']} | {_fmt(row['accuracy']['mean'])} ({_fmt(row['accuracy']['sd'])}) | "
+                     f"{_fmt(row['macro_f1']['mean'])} ({_fmt(row['macro_f1']['sd'])}) | {intervals or '-'} | "
+                     f"{_fmt(claim.get('claimed'))} | {_count(row['parameters']['mean'])} | "
+                     f"{_fmt(row['peak_rss_mib']['mean'], 0)} ({_fmt(row['peak_rss_mib']['sd'], 0)}) | "
+                     f"{_fmt(row['train_seconds']['mean'], 0)} ({_fmt(row['train_seconds']['sd'], 0)}) | "
+                     f"{_fmt(row['epochs_run']['mean'], 1)} | {_fmt(row['seconds_per_epoch']['mean'], 1)} |")
+    lines += ["", "![comparison](comparison.png)", "", "## Accuracy against the note", ""]
+    for model, row in rows.items():
+        claim = row.get("accuracy_claim")
+        if claim:
+            lines.append(f"- {model}: claimed {_fmt(claim['claimed'])} ({claim['where']}); per-run verdicts "
+                         f"(claim vs each run's 95% interval) {claim['per_run_outcomes']}; the mean over runs, "
+                         f"{_fmt(row['accuracy']['mean'])}, is {claim['mean_outcome'].replace('consistent', 'inside the claim')}.")
+    if any("recall" in row for row in rows.values()):
+        lines += ["", "Per-class recall (mean over runs); the note says the CNN-LSTM is strong on happy and angry:", "",
+                  "| model | " + " | ".join(classes) + " |", "|---|" + "---|" * len(classes)]
+        for model, row in rows.items():
+            if "recall" in row:
+                lines.append(f"| {model} | " + " | ".join(_fmt(row["recall"][name]) for name in classes) + " |")
+    lines += ["", "## Efficiency claims", ""]
+    if efficiency:
+        small, big = comparison["pair"]
+        lines += [f"| claim (seed 004) | figure | {small} | {big} | {big} / {small} | outcome here |", "|---|---|---|---|---|---|"]
+        for row in efficiency:
+            digits = 0 if row["figure"] in ("parameters", "peak_rss_mib", "train_seconds") else 1
+            lines.append(f"| {row['claim']} | {row['figure']} | {_fmt(row[small], digits)} | {_fmt(row[big], digits)} | "
+                         f"{_fmt(row['ratio_attn_over_cnn'], 2)} | {row['outcome']} |")
+        lines.append("")
+    for model, row in rows.items():
+        claim = row.get("training_time_claim")
+        if claim:
+            lines.append(f"- {model} training time: claimed {_fmt(claim['claimed_hours'])} h ({claim['where']}, hardware "
+                         f"{claim['hardware']}); measured {_fmt(claim['measured_hours'], 3)} h here "
+                         f"({claim['measured_on']} CPU; different hardware and data size, so only the ratio between "
+                         "the models is comparable).")
+    lines += ["", "Peak training memory is the training process's peak resident set size (`ru_maxrss`), which "
+              "includes the training inputs held in memory (raw waveforms are larger than log-mels), the "
+              "framework and compilation, not only the model. Training time is the sum of the epochs' wall-clock "
+              "seconds in each run's history.csv; it depends on how many epochs early stopping ran and on whatever "
+              "else the machine ran at the time, so compare it with care (seconds per epoch of the same model vary "
+              "between runs on a shared machine).", "", "## Commands", "", "```"]
+    for row in rows.values():
+        lines += row["train_commands"]
+    lines += [command, "```", ""]
+    for model, row in rows.items():
+        lines.append(f"Runs of {model}: " + ", ".join(row["runs"]))
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")

@@ -11,10 +11,17 @@ mean of the [CLS] and distillation outputs -> LayerNorm -> Dense(2, tanh).
 from __future__ import annotations
 
 import keras
-from keras import ops
 
-from mer_keras.models.pretrained import encoder_arguments, finish_model, model_config, pair, resolve, va_head
+from mer_keras.models.prepend_tokens import PrependTokens  # noqa: F401  (re-exported)
 from mer_keras.models.spec_augment import pad_to_at_least, spectrogram_image
+from mer_keras.models.transformer_common import (
+    encoder_arguments,
+    finish_model,
+    model_config,
+    pair,
+    resolve,
+    va_head,
+)
 
 PREFIX_TOKENS = 2   # [CLS] and distillation
 
@@ -40,38 +47,6 @@ def ast_patch_grid(features: int, frames: int, patch=16, stride=10) -> tuple[int
     n_freq = (max(features, patch_f) - patch_f) // stride_f + 1
     n_time = (max(frames, patch_t) - patch_t) // stride_t + 1
     return n_freq, n_time, n_freq * n_time
-
-
-@keras.saving.register_keras_serializable(package="mer_keras")
-class PrependTokens(keras.layers.Layer):
-    """Prepend ``num_tokens`` learned tokens ([CLS], distillation, ...) to a token sequence.
-
-    Input ``(batch, n, hidden)`` -> output ``(batch, num_tokens + n, hidden)``. The tokens
-    variable ``tokens`` has shape ``(1, num_tokens, hidden)``.
-    """
-
-    def __init__(self, num_tokens: int = 2, initializer="truncated_normal", **kwargs):
-        super().__init__(**kwargs)
-        self.num_tokens = int(num_tokens)
-        self.initializer = keras.initializers.get(initializer)
-
-    def build(self, input_shape):
-        self.tokens = self.add_weight(shape=(1, self.num_tokens, input_shape[-1]), initializer=self.initializer,
-                                      name="tokens")
-
-    def call(self, inputs):
-        tokens = ops.broadcast_to(ops.cast(self.tokens, inputs.dtype),
-                                  (ops.shape(inputs)[0], self.num_tokens, inputs.shape[-1]))
-        return ops.concatenate([tokens, inputs], axis=1)
-
-    def compute_output_shape(self, input_shape):
-        length = None if input_shape[1] is None else input_shape[1] + self.num_tokens
-        return (input_shape[0], length, input_shape[2])
-
-    def get_config(self):
-        config = super().get_config()
-        config.update({"num_tokens": self.num_tokens, "initializer": keras.initializers.serialize(self.initializer)})
-        return config
 
 
 def _encoder(config: dict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from mer_keras.errors import SpecError
 from mer_keras.specs import load_spec
 
 BASELINES = ("ridge", "svr", "xgboost")
@@ -31,7 +32,7 @@ def build_baseline(name: str, seed: int = 0):
 
         model, prefix = XGBRegressor(random_state=seed, **spec.get("fixed", {})), "model__"
     else:
-        raise ValueError(f"unknown baseline {name!r}; choose from {BASELINES}")
+        raise SpecError(f"unknown baseline {name!r}; choose from {BASELINES}")
     pipeline = Pipeline([("scale", StandardScaler()), ("model", model)])
     grid = {prefix + key: list(values) for key, values in spec["search"].items()}
     return pipeline, grid

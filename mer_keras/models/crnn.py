@@ -7,6 +7,8 @@ cannot feed Conv1D layers; see ``known_inconsistencies`` in ``specs/estimates.ya
 
 from __future__ import annotations
 
+from mer_keras.errors import SpecError
+from mer_keras.models.compile import compile_from_spec
 from mer_keras.specs import load_spec
 
 
@@ -19,7 +21,7 @@ def _lstm_class(implementation: str):
         from mer_keras.models.projected_lstm import ProjectedLSTM
 
         return ProjectedLSTM
-    raise ValueError(f"unknown lstm_implementation {implementation!r} in spec; use 'projected' or 'keras'")
+    raise SpecError(f"unknown lstm_implementation {implementation!r} in spec; use 'projected' or 'keras'")
 
 
 def _layer(config: dict, index: int, lstm_implementation: str = "projected"):
@@ -33,14 +35,14 @@ def _layer(config: dict, index: int, lstm_implementation: str = "projected"):
         return keras.layers.MaxPooling1D(config["pool_size"], name=name)
     if kind == "Bidirectional":
         if config["layer"] != "LSTM":
-            raise ValueError(f"unsupported recurrent layer {config['layer']!r} in specs/crnn.yaml")
+            raise SpecError(f"unsupported recurrent layer {config['layer']!r} in specs/crnn.yaml")
         inner = _lstm_class(lstm_implementation)(config["units"], return_sequences=config["return_sequences"])
         return keras.layers.Bidirectional(inner, name=name)
     if kind == "Dense":
         return keras.layers.Dense(config["units"], activation=config["activation"], name=name)
     if kind == "Dropout":
         return keras.layers.Dropout(config["rate"], name=name)
-    raise ValueError(f"unknown layer type {kind!r} in specs/crnn.yaml")
+    raise SpecError(f"unknown layer type {kind!r} in specs/crnn.yaml")
 
 
 def build_crnn(frames: int | None = None, features: int | None = None, spec: dict | None = None):
@@ -66,17 +68,12 @@ def build_crnn(frames: int | None = None, features: int | None = None, spec: dic
     inputs = keras.Input((frames, features), name="frames")
     outputs = inputs
     for index, config in enumerate(spec["layers"]):
-        outputs = _layer(config, index, spec.get("lstm_implementation", "projected"))(outputs)
+        layer = _layer(config, index, spec.get("lstm_implementation", "projected"))
+        try:
+            outputs = layer(outputs)
+        except ValueError as exc:
+            raise SpecError(f"an input of {frames} frames x {features} features is too short for the CRNN's layers "
+                            f"(layer {index}, {config['type']}: {exc}); use a longer window") from None
     model = keras.Model(inputs, outputs, name=spec.get("name", "crnn"))
     compile_from_spec(model, spec["training"])
     return model
-
-
-def compile_from_spec(model, training: dict) -> None:
-    """Compile with the spec's optimizer, learning rate and loss (Adam 1e-3, MSE)."""
-    import keras
-
-    if training["optimizer"].lower() != "adam":
-        raise ValueError(f"unsupported optimizer {training['optimizer']!r} in spec")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=training["learning_rate"]),
-                  loss=training["loss"], metrics=[])

@@ -1,63 +1,147 @@
-"""Model names on the command line -> family, spec and builder."""
+"""Every model the command line knows: ONE row per model, and the lookups built on the rows.
+
+A row says everything the rest of the package needs to know about a model: how it is built, which
+family trains it, which task it solves, what it reads by default, where its spec lives, which module
+defines its custom layers and whether it has presets. Nothing outside this module tests a model's
+name. Adding a model = its builder (``models/<name>.py``), its spec (``specs/<name>.yaml``) and one
+row in :data:`MODELS` (README, "Adding a model").
+"""
 
 from __future__ import annotations
 
+import copy
 import importlib
 import inspect
+from dataclasses import dataclass
 
-from mer_keras.errors import MerError
+from mer_keras.errors import SpecError
 from mer_keras.specs import load_spec
 
-# Keras models: name -> "module:function". Each builder takes (frames, features, spec, **options)
-# and returns a compiled keras.Model whose input is (batch, frames, features).
-KERAS_BUILDERS = {
-    "crnn": "mer_keras.models.crnn:build_crnn",
-    "cnn_lstm": "mer_keras.models.cnn_lstm:build_cnn_lstm",
-    "attn_crnn": "mer_keras.models.attn_crnn:build_attn_crnn",
-    "vit": "mer_keras.models.vit:build_vit",
-    "ast": "mer_keras.models.ast:build_ast",
-}
-KERAS_MODELS = tuple(KERAS_BUILDERS)
-SKLEARN_MODELS = ("ridge", "svr", "xgboost")
+MUSIC_TASKS = ("va", "quadrant")
+SPEECH_TASKS = ("emotion",)
+
+
+@dataclass(frozen=True)
+class ModelRow:
+    """One model.
+
+    name : the ``--model`` value.
+    family : ``"keras"`` (the shared fit loop) or ``"sklearn"`` (grid-searched Pipelines).
+    tasks : the tasks (``va``, ``quadrant``, ``emotion``) it applies to.
+    builder : ``"module:function"``; a Keras builder takes ``(frames, features, spec, **options)`` and
+        returns a compiled ``keras.Model`` whose input is ``(batch, frames, features)``.
+    default_features : what it reads without ``--features``.
+    spec : ``specs/<spec>.yaml`` (Keras) or the entry of ``specs/baselines.yaml`` (sklearn).
+    custom_layers : modules whose registered layers its saved models refer to.
+    presets : whether ``--preset`` applies (named sizes in its spec).
+    embeddings : whether ``--embeddings DIR`` (precomputed frame embeddings) replaces its input.
+    documented : whether the study's specification inconsistencies (``known_inconsistencies``) are about it.
+    role : for side-by-side comparisons of a document's claims: ``"claimed_smaller"`` / ``"compared_with"``.
+    """
+
+    name: str
+    family: str
+    tasks: tuple[str, ...]
+    builder: str
+    default_features: str
+    spec: str
+    custom_layers: tuple[str, ...] = ()
+    presets: bool = False
+    embeddings: bool = False
+    documented: bool = False
+    role: str | None = None
+
+
+MODELS: dict[str, ModelRow] = {row.name: row for row in (
+    ModelRow("crnn", "keras", MUSIC_TASKS, "mer_keras.models.crnn:build_crnn", "mel", "crnn",
+             custom_layers=("mer_keras.models.projected_lstm",), documented=True),
+    ModelRow("vit", "keras", MUSIC_TASKS, "mer_keras.models.vit:build_vit", "mel", "vit",
+             custom_layers=("mer_keras.models.spec_augment",), presets=True),
+    ModelRow("ast", "keras", MUSIC_TASKS, "mer_keras.models.ast:build_ast", "mel", "ast",
+             custom_layers=("mer_keras.models.spec_augment", "mer_keras.models.prepend_tokens"), presets=True),
+    ModelRow("ridge", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "ridge"),
+    ModelRow("svr", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "svr"),
+    ModelRow("xgboost", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "xgboost"),
+    ModelRow("cnn_lstm", "keras", SPEECH_TASKS, "mer_keras.models.cnn_lstm:build_cnn_lstm", "mel", "cnn_lstm",
+             role="claimed_smaller"),
+    ModelRow("attn_crnn", "keras", SPEECH_TASKS, "mer_keras.models.attn_crnn:build_attn_crnn", "waveform", "attn_crnn",
+             custom_layers=("mer_keras.models.attention_pooling",), embeddings=True, role="compared_with"),
+)}
+# Named in the documents, not built yet (the command line says so instead of "unknown").
 PLANNED = ("vit_gan",)
-DEFAULT_FEATURES = {"keras": "mel", "sklearn": "handcrafted"}
-# Speech-emotion models (task "emotion": RAVDESS, CREMA-D): softmax over six classes.
-SPEECH_MODELS = ("cnn_lstm", "attn_crnn")
-# Modules defining custom layers; imported before keras.models.load_model so saved models reload.
-CUSTOM_LAYER_MODULES = ("mer_keras.models.attention_pooling", "mer_keras.models.projected_lstm",
-                        "mer_keras.models.spec_augment", "mer_keras.models.ast")
+
+# Backwards-compatible views of the rows.
+KERAS_MODELS = tuple(name for name, row in MODELS.items() if row.family == "keras")
+SKLEARN_MODELS = tuple(name for name, row in MODELS.items() if row.family == "sklearn")
+SPEECH_MODELS = tuple(name for name, row in MODELS.items() if row.tasks == SPEECH_TASKS)
 
 
-def default_features(name: str, family: str, embeddings: str | None = None) -> str:
-    """The features a model reads when ``--features`` is not given: the attention CRNN reads the raw
-    waveform (or precomputed wav2vec2 embeddings with ``--embeddings``); the others as their family."""
-    if name == "attn_crnn":
-        return "embeddings" if embeddings else "waveform"
-    return DEFAULT_FEATURES[family]
-
-
-def register_custom_layers() -> None:
-    """Import the modules whose layers saved models refer to (``keras.saving`` registration)."""
-    for module in CUSTOM_LAYER_MODULES:
-        importlib.import_module(module)
+def get_row(name: str) -> ModelRow:
+    """The registry row of ``name``; a clear error for unknown or planned names."""
+    if name in MODELS:
+        return MODELS[name]
+    planned = " (planned, not built yet)" if name in PLANNED else ""
+    raise SpecError(f"unknown model {name!r}{planned}; available: {sorted(MODELS)}")
 
 
 def model_family(name: str) -> str:
     """``"keras"`` (trained by the shared fit loop) or ``"sklearn"`` (grid-searched Pipelines)."""
-    if name in KERAS_BUILDERS:
-        return "keras"
-    if name in SKLEARN_MODELS:
-        return "sklearn"
-    planned = " (planned, not built yet)" if name in PLANNED else ""
-    raise MerError(f"unknown model {name!r}{planned}; available: {sorted(KERAS_BUILDERS) + sorted(SKLEARN_MODELS)}")
+    return get_row(name).family
+
+
+def default_features(name: str, embeddings: str | None = None) -> str:
+    """The features a model reads without ``--features``: its row's default, or ``embeddings`` when it
+    takes precomputed embeddings and ``--embeddings`` is given."""
+    row = get_row(name)
+    return "embeddings" if (embeddings and row.embeddings) else row.default_features
+
+
+def check_task(name: str, task: str, dataset: str) -> None:
+    """A model applied to a dataset whose task it does not solve is one clear error."""
+    row = get_row(name)
+    if task not in row.tasks:
+        fits = sorted(other for other, r in MODELS.items() if task in r.tasks)
+        raise SpecError(f"model {name} does not apply to {dataset} (task {task}); "
+                        f"models for that task: {' / '.join(fits)}; {name} takes task(s) {' / '.join(row.tasks)}")
+
+
+def register_custom_layers() -> None:
+    """Import every module whose layers saved models refer to (``keras.saving`` registration)."""
+    for row in MODELS.values():
+        for module in row.custom_layers:
+            importlib.import_module(module)
 
 
 def model_spec(name: str) -> dict:
-    """The model's spec: ``specs/<name>.yaml`` for Keras models, its entry in ``specs/baselines.yaml`` otherwise."""
-    if model_family(name) == "sklearn":
+    """The model's spec: ``specs/<spec>.yaml`` for Keras models, its entry in ``specs/baselines.yaml`` otherwise."""
+    row = get_row(name)
+    if row.family == "sklearn":
         baselines = load_spec("baselines")
-        return {"name": name, **baselines["models"][name], "cv": baselines["cv"]}
-    return load_spec(name)
+        return {"name": name, **baselines["models"][row.spec], "cv": baselines["cv"]}
+    return load_spec(row.spec)
+
+
+def resolved_spec(name: str, features: str, preset: str | None = None) -> dict:
+    """The model's spec with its ``variants[features]["model"]`` overrides (e.g. the AST's time pooling
+    off for 90-frame openSMILE maps) and then the named ``preset`` applied."""
+    row = get_row(name)
+    spec = copy.deepcopy(model_spec(name))
+    variant = spec.get("variants", {}).get(features, {})
+    if "model" in variant:
+        spec["model"].update(variant["model"])
+    if preset:
+        if not row.presets or not spec.get("presets"):
+            with_presets = sorted(n for n, r in MODELS.items() if r.presets)
+            raise SpecError(f"model {name!r} has no presets (--preset applies to {', '.join(with_presets)})")
+        from mer_keras.models.transformer_common import with_preset
+
+        spec = with_preset(spec, preset)
+    return spec
+
+
+def _builder(row: ModelRow):
+    module_name, function_name = row.builder.split(":")
+    return getattr(importlib.import_module(module_name), function_name)
 
 
 def build_model(name: str, frames: int, features: int, spec: dict | None = None, **options):
@@ -65,13 +149,17 @@ def build_model(name: str, frames: int, features: int, spec: dict | None = None,
 
     ``options`` go to the builder as keyword arguments (e.g. ``weights=PATH`` for the transformers).
     """
-    if name not in KERAS_BUILDERS:
-        raise MerError(f"no Keras builder for {name!r}")
+    row = get_row(name)
+    if row.family != "keras":
+        raise SpecError(f"no Keras builder for {name!r} (a {row.family} model)")
     spec = spec or model_spec(name)
-    module_name, function_name = KERAS_BUILDERS[name].split(":")
-    builder = getattr(importlib.import_module(module_name), function_name)
+    builder = _builder(row)
     accepted = inspect.signature(builder).parameters
     unknown = [key for key in options if key not in accepted]
     if unknown:
-        raise MerError(f"--{unknown[0].replace('_', '-')} does not apply to model {name!r}")
+        raise SpecError(f"--{unknown[0].replace('_', '-')} does not apply to model {name!r}")
     return builder(frames, features, spec, **options)
+
+
+def models_with_role(role: str) -> list[str]:
+    return [name for name, row in MODELS.items() if row.role == role]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from mer_keras.errors import SpecError
+
 
 @keras.saving.register_keras_serializable(package="mer_keras")
 class SpecAugment(keras.layers.Layer):
@@ -38,7 +40,7 @@ class SpecAugment(keras.layers.Layer):
         for name, value in (("time_masks", time_masks), ("time_width", time_width),
                             ("freq_masks", freq_masks), ("freq_width", freq_width)):
             if int(value) < 0:
-                raise ValueError(f"SpecAugment {name} must be >= 0, got {value}")
+                raise SpecError(f"SpecAugment {name} must be >= 0, got {value}")
         self.time_masks, self.time_width = int(time_masks), int(time_width)
         self.freq_masks, self.freq_width = int(freq_masks), int(freq_width)
         self.seed = seed

@@ -8,8 +8,15 @@ patches, [CLS] token, learned positions, pre-norm encoder) -> [CLS] output -> De
 
 from __future__ import annotations
 
-from mer_keras.models.pretrained import encoder_arguments, finish_model, model_config, pair, resolve, va_head
 from mer_keras.models.spec_augment import fit_to_patches, spectrogram_image
+from mer_keras.models.transformer_common import (
+    encoder_arguments,
+    finish_model,
+    model_config,
+    pair,
+    resolve,
+    va_head,
+)
 
 BACKBONE = "vit_backbone"
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import sys
@@ -10,7 +9,7 @@ import time
 
 import numpy as np
 
-from mer_keras.training.run_dir import RunDir
+from mer_keras.runs import RunDir
 
 
 def _callback_base():
@@ -40,13 +39,9 @@ class ResumableEarlyStopping(_callback_base()):
             self.model.save_weights(self.run.best_weights)
         else:
             self.state["wait"] += 1
-        new_file = not self.run.history.is_file()
-        with open(self.run.history, "a", newline="") as handle:
-            writer = csv.writer(handle)
-            names = sorted(logs)
-            if new_file:
-                writer.writerow(["epoch", *names, "seconds"])
-            writer.writerow([epoch, *[f"{float(logs[n]):.6g}" for n in names], f"{time.time() - self._start:.2f}"])
+        names = sorted(logs)
+        self.run.append_history(["epoch", *names, "seconds"],
+                                [epoch, *[f"{float(logs[n]):.6g}" for n in names], f"{time.time() - self._start:.2f}"])
         self.state["epoch"] = epoch
         if self.state["wait"] >= self.patience:
             self.state["stopped"] = True
@@ -64,17 +59,6 @@ class ResumableEarlyStopping(_callback_base()):
             self.model.load_weights(self.run.best_weights)
 
 
-def truncate_history(run: RunDir, last_epoch: int) -> None:
-    """Drop history rows after ``last_epoch`` (an epoch logged but not checkpointed before a crash)."""
-    if not run.history.is_file():
-        return
-    with open(run.history, newline="") as handle:
-        rows = list(csv.reader(handle))
-    kept = [rows[0]] + [row for row in rows[1:] if int(row[0]) <= last_epoch]
-    with open(run.history, "w", newline="") as handle:
-        csv.writer(handle).writerows(kept)
-
-
 def load_resume_state(run: RunDir):
     """Return (model, state) of an interrupted run, or (None, None) if it has no checkpoint."""
     import keras
@@ -86,7 +70,7 @@ def load_resume_state(run: RunDir):
 
     register_custom_layers()
     model = keras.models.load_model(run.last_model)
-    truncate_history(run, state["epoch"])
+    run.truncate_history(state["epoch"])
     return model, state
 
 

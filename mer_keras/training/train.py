@@ -11,14 +11,15 @@ import numpy as np
 from pathlib import Path
 
 from mer_keras.data.registry import SPLIT_GROUPS, DataChoice, load_dataset, resolve_data
-from mer_keras.data.splits import check_disjoint, load_split, make_split, save_split
+from mer_keras.data.splits import check_disjoint, make_split
 from mer_keras.data.targets import encode_targets
 from mer_keras.errors import DataError, RunError
 from mer_keras.features.cache import FeatureCache
 from mer_keras.features.extract import FeatureSpec, extract_features
 from mer_keras.features.for_dataset import feature_spec
 from mer_keras.features.normalize import FeatureScaler
-from mer_keras.training.run_dir import RunDir
+from mer_keras.runs import RunDir, write_json
+from mer_keras.runtime import peak_rss_mib
 
 
 @dataclass
@@ -54,18 +55,6 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     return Path("runs") / name
 
 
-def peak_rss_mib() -> float:
-    """Peak resident memory of this process so far, in MiB (``ru_maxrss``: KiB on Linux, bytes on macOS).
-
-    Read at the end of training, it covers loading, the training features held in memory, model
-    building, compilation and fitting; feature-extraction worker processes are not included.
-    """
-    import resource
-
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return round(peak / (1024 * 1024 if sys.platform == "darwin" else 1024), 1)
-
-
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -98,16 +87,14 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
 
     The test part's features are not computed here: the test songs are touched by evaluate.py only.
     """
-    from mer_keras.models.registry import SPEECH_MODELS, default_features
+    from mer_keras.models.registry import check_task, default_features
     from mer_keras.runtime import configure
 
     if request.embeddings and request.features not in (None, "embeddings"):
         raise DataError(f"--embeddings reads precomputed embeddings; it cannot be combined with --features {request.features}")
-    features = request.features or default_features(request.model, family, request.embeddings)
+    features = request.features or default_features(request.model, request.embeddings)
     choice = resolve_data(request.dataset, request.data, request.target, features)
-    if (choice.target == "emotion") != (request.model in SPEECH_MODELS):
-        raise DataError(f"model {request.model} does not apply to {choice.dataset}: the speech datasets (ravdess, cremad) "
-                        f"take {' / '.join(SPEECH_MODELS)}, and those models take the speech datasets only")
+    check_task(request.model, choice.target, choice.dataset)
     if request.norms:
         choice.norms = str(Path(request.norms).resolve())
     if request.deam_labels:
@@ -136,12 +123,12 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
         _log(f"--limit {request.limit}: a seeded random subset of the {len(dataset.items)} items")
 
     if request.resume and run.split.is_file():
-        split = load_split(run.split)
+        split = run.read_split()
     else:
         split = make_split(items, seed=request.seed)
         split["group_by"] = SPLIT_GROUPS.get(choice.dataset, "group")
         check_disjoint(split, items)
-        save_split(split, run.split)
+        run.write_split(split)
     _log(f"split by {split['group_by']} (seed {split['seed']}): " + ", ".join(f"{p} {len(split[p])}" for p in ("train", "validation", "test")))
 
     by_id = dataset.by_id()
@@ -185,32 +172,11 @@ def train(request: TrainRequest) -> RunDir:
     return _train_sklearn(request, prepared)
 
 
-def keras_model_spec(model: str, features: str, preset: str | None = None) -> dict:
-    """``specs/<model>.yaml`` with its ``variants[features]["model"]`` overrides (e.g. the AST's time pooling
-    off for 90-frame openSMILE maps) and then the named ``preset`` applied."""
-    import copy
-
-    from mer_keras.errors import MerError
-    from mer_keras.models.registry import model_spec
-
-    spec = copy.deepcopy(model_spec(model))
-    variant = spec.get("variants", {}).get(features, {})
-    if "model" in variant:
-        spec["model"].update(variant["model"])
-    if preset:
-        if not spec.get("presets"):
-            raise MerError(f"model {model!r} has no presets (--preset applies to vit and ast)")
-        from mer_keras.models.pretrained import with_preset
-
-        spec = with_preset(spec, preset)
-    return spec
-
-
 def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
-    from mer_keras.models.registry import build_model
+    from mer_keras.models.registry import build_model, resolved_spec
     from mer_keras.training.fit import fit_model, load_resume_state
 
-    spec = keras_model_spec(request.model, prepared.choice.features, request.preset)
+    spec = resolved_spec(request.model, prepared.choice.features, request.preset)
     training = spec["training"]
     epochs = request.epochs or training["epochs"]
     batch_size = request.batch_size or training["batch_size"]
@@ -236,7 +202,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
         "preset": request.preset, "model_config": spec.get("model"),
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
     }
-    run.write_json(run.config, config)
+    run.write_config(config)
     _log(f"model {request.model}: {config['parameters']:,} parameters; input {frames} x {n_features}; "
          f"training on {len(arrays['train'][0])} items, early stopping on {len(arrays['validation'][0])}")
 
@@ -247,7 +213,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     config.update(peak_rss_mib=peak_rss_mib(), status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
                   best_val_loss=state["best"], train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
                   wall_seconds_this_session=round(time.time() - started, 1))
-    run.write_json(run.config, config)
+    run.write_config(config)
     _log(f"finished: best epoch {config['best_epoch']} of {config['epochs_run']}; run saved to {run.path}. "
          f"Next: python evaluate.py {run.path}")
     return run
@@ -255,7 +221,6 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
 
 def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     """Grid search with group folds over all training songs (train + validation parts); test untouched."""
-    import json
 
     import joblib
 
@@ -278,7 +243,7 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     seconds = time.time() - started
     joblib.dump(search.best_estimator_, run / "model.joblib")
     names = feature_names_for(prepared)
-    (run / "feature_names.json").write_text(json.dumps(names))
+    write_json(run / "feature_names.json", names)
     results = search.cv_results_
     table = [{"params": {k.split("__")[-1]: v for k, v in params.items()}, "mean_r2": float(mean), "sd_r2": float(sd)}
              for params, mean, sd in zip(results["params"], results["mean_test_score"], results["std_test_score"])]
@@ -286,14 +251,14 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                      "best_cv_r2": float(search.best_score_), "folds": search.n_splits_,
                      "grouped_by": prepared.split["group_by"], "candidates": table,
                      "search_item_ids": [item.item_id for item in items]}
-    run.write_json(run / "search.json", search_record)
+    write_json(run / "search.json", search_record)
     config = base_config(request, prepared) | {
         "training": {"search": spec["search"], "cv": spec["cv"], "seed": request.seed, "limit": request.limit,
                      "best_params": search_record["best_params"], "best_cv_r2": search_record["best_cv_r2"]},
         "parameters": None, "n_features": int(features.shape[1]),
         "status": "finished", "train_seconds": round(seconds, 1), "peak_rss_mib": peak_rss_mib(),
     }
-    run.write_json(run.config, config)
+    run.write_config(config)
     _log(f"finished: best {search_record['best_params']} (CV mean R² {search.best_score_:.3f}) in {seconds:.0f} s; "
          f"run saved to {run.path}. Next: python evaluate.py {run.path}")
     return run

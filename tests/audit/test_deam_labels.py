@@ -4,9 +4,9 @@ import json
 
 import pytest
 
-from mer_keras.audit import deam_labels
+from mer_keras.data import deam_labels
 from mer_keras.audit.__main__ import main as audit_main
-from mer_keras.audit.deam_labels import (KNOWN_OUTCOMES, audit_deam, correct_static_labels, file_sha256,
+from mer_keras.data.deam_labels import (KNOWN_OUTCOMES, audit_deam, correct_static_labels, file_sha256,
                                          read_dynamic_annotation, swap_rule)
 from mer_keras.cli import train_main
 from mer_keras.data.deam import STATIC_1_2000, load_deam, read_static_annotations

@@ -3,7 +3,7 @@ import numpy as np
 from mer_keras.data.emotions import EMOTIONS
 from mer_keras.data.records import Item
 from mer_keras.data.targets import decode_predictions, encode_targets
-from mer_keras.evaluation.emotion import emotion_verdict, judge
+from mer_keras.evaluation.tasks.emotion import emotion_verdict, judge
 from mer_keras.evaluation.metrics import classification_metrics
 
 

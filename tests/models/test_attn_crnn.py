@@ -2,8 +2,9 @@ import keras
 import numpy as np
 
 from mer_keras.models.attention_pooling import AttentionPooling
-from mer_keras.models.registry import build_model, model_spec, register_custom_layers
+from mer_keras.models.registry import build_model, model_spec
 from mer_keras.specs import load_spec
+from tests.models.harness import check_keras_model, check_layer_config
 
 SPEC = load_spec("attn_crnn")
 
@@ -20,15 +21,8 @@ def test_encoder_is_wav2vec2_shaped():
 
 
 def _train_save_reload(model, x, tmp_path):
-    y = np.arange(len(x)) % 6
-    history = model.fit(x, y, batch_size=4, epochs=1, verbose=0)
-    assert np.isfinite(history.history["loss"][0])
-    before = model.predict(x, verbose=0)
-    np.testing.assert_allclose(before.sum(axis=1), 1.0, rtol=1e-5)
-    model.save(tmp_path / "m.keras")
-    register_custom_layers()
-    reloaded = keras.models.load_model(tmp_path / "m.keras")
-    np.testing.assert_allclose(reloaded.predict(x, verbose=0), before, rtol=1e-4, atol=1e-6)
+    measured = check_keras_model(model, x, np.arange(len(x)) % 6, tmp_path)
+    np.testing.assert_allclose(measured["outputs"].sum(axis=1), 1.0, rtol=1e-5)
 
 
 def test_waveform_model_trains_a_step_saves_and_reloads(tmp_path):
@@ -53,6 +47,7 @@ def test_attention_pooling_is_a_weighted_mean_and_config_complete():
     np.testing.assert_allclose(keras.ops.convert_to_numpy(pooled), np.einsum("bt,btf->bf", weights, x), rtol=1e-5, atol=1e-6)
     clone = AttentionPooling.from_config(layer.get_config())
     assert (clone.units, clone.return_weights, clone.name) == (8, True, "pool")
+    check_layer_config(layer)
     # masked frames get no weight
     mask = np.array([[True, True, False, False, False]] * 3)
     _, masked = layer(x, mask=mask)

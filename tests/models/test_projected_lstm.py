@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from mer_keras.models.projected_lstm import ProjectedLSTM
+from tests.models.harness import check_layer_config
 
 
 def _pair(**kwargs):
@@ -48,7 +49,7 @@ def test_bidirectional_config_round_trip_and_reload(tmp_path):
     reloaded = keras.models.load_model(tmp_path / "m.keras")
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
     layer = ProjectedLSTM(4, return_sequences=True)
-    assert ProjectedLSTM.from_config(layer.get_config()).get_config() == layer.get_config()
+    check_layer_config(layer)
 
 
 def test_masked_input_falls_back_to_the_stock_loop():

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 from mer_keras.models.spec_augment import SpecAugment, fit_to_patches, fitted_size, spectrogram_image
+from tests.models.harness import check_layer_config
 
 X = np.random.default_rng(0).standard_normal((4, 64, 16)).astype("float32") + 5.0   # no zeros in the input
 
@@ -34,8 +35,7 @@ def test_zero_masks_is_identity_in_training():
 
 def test_config_round_trip():
     layer = SpecAugment(time_masks=3, time_width=12, freq_masks=1, freq_width=5, seed=7, name="sa")
-    clone = SpecAugment.from_config(layer.get_config())
-    assert clone.get_config() == layer.get_config()
+    check_layer_config(layer)
     again = keras.saving.deserialize_keras_object(keras.saving.serialize_keras_object(layer))
     assert isinstance(again, SpecAugment) and again.time_width == 12
 

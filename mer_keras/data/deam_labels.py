@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_keras.data.deam import (DYNAMIC, HOW_TO_GET, STATIC_1_2000, STATIC_2000_2058,
+from mer_keras.data.deam_files import (DYNAMIC, HOW_TO_GET, STATIC_1_2000, STATIC_2000_2058,
                                  read_static_annotations)
 from mer_keras.errors import DataError
 

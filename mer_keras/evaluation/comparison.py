@@ -1,0 +1,86 @@
+"""Several models side by side (each a list of per-seed metrics): accuracy, macro-F1, parameters, peak
+training memory and training time, against the documents' claims in ``specs/estimates.yaml``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from mer_keras.data.emotions import EMOTIONS
+from mer_keras.evaluation import plots
+from mer_keras.evaluation.report import write_comparison_report
+from mer_keras.evaluation.verdict import accuracy_claim, judge
+from mer_keras.runs import write_json
+from mer_keras.specs import load_spec
+
+RESOURCE_KEYS = ("parameters", "peak_rss_mib", "train_seconds", "seconds_per_epoch", "epochs_run")
+
+
+def _mean_sd(values: list[float]) -> tuple[float, float]:
+    values = [v for v in values if v is not None]
+    if not values:
+        return float("nan"), float("nan")
+    return float(np.mean(values)), float(np.std(values, ddof=1)) if len(values) > 1 else 0.0
+
+
+def _model_row(model: str, runs: list[dict], time_claims: dict) -> dict:
+    res = [m.get("resources", {}) for m in runs]
+    row = {"runs": [m["run"] for m in runs], "n_runs": len(runs), "dataset": runs[0]["dataset"],
+           "train_commands": [m["command"]["train"] for m in runs], "task": runs[0]["task"], "data": runs[0]["data"]}
+    values = {"accuracy": [m.get("accuracy") for m in runs], "macro_f1": [m.get("macro_f1") for m in runs]}
+    values |= {key: [r.get(key) for r in res] for key in RESOURCE_KEYS}
+    for key, column in values.items():
+        mean, sd = _mean_sd(column)
+        row[key] = {"mean": mean, "sd": sd, "values": column}
+    if runs[0]["task"] == "emotion":
+        row["accuracy_intervals"] = [[m["bootstrap"]["accuracy"]["low"], m["bootstrap"]["accuracy"]["high"]] for m in runs]
+        row["recall"] = {name: _mean_sd([m["recall"][name] for m in runs])[0] for name in EMOTIONS}
+        claim = accuracy_claim(model)
+        if claim:
+            row["accuracy_claim"] = {"claimed": claim.get("band") or claim["value"], "where": claim.get("where"),
+                                     "per_run_outcomes": [m["verdict"]["outcome"] for m in runs],
+                                     "mean_outcome": judge(claim, row["accuracy"]["mean"], row["accuracy"]["mean"])}
+    if model in time_claims:
+        claim = time_claims[model]
+        hours = claim.get("hours") or [claim["minutes"] / 60] * 2
+        row["training_time_claim"] = {"claimed_hours": hours, "measured_hours": row["train_seconds"]["mean"] / 3600,
+                                      "where": claim.get("where"), "hardware": claim.get("hardware", "not stated"),
+                                      "measured_on": runs[0].get("versions", {}).get("machine", "?")}
+    return row
+
+
+def _efficiency(rows: dict, claims: list[dict], small: str, big: str) -> list[dict]:
+    """The note's efficiency claims ("smaller", "less memory", "faster") of ``small`` against ``big``."""
+    out = []
+    figure_of = {"smaller": "parameters", "memory": "peak_rss_mib", "faster": "train_seconds"}
+    for claim in claims:
+        key = next((figure for word, figure in figure_of.items() if word in claim["claim"]), None)
+        if key is None:
+            continue
+        a, b = rows[small][key]["mean"], rows[big][key]["mean"]
+        out.append({"claim": claim["claim"], "where": claim.get("where"), "figure": key, small: a, big: b,
+                    "ratio_attn_over_cnn": b / a if a else None, "outcome": "holds" if a < b else "does not hold"})
+    a, b = rows[small]["seconds_per_epoch"]["mean"], rows[big]["seconds_per_epoch"]["mean"]
+    out.append({"claim": "(per epoch) CNN-LSTM trains faster", "where": "derived: training time / epochs",
+                "figure": "seconds_per_epoch", small: a, big: b, "ratio_attn_over_cnn": b / a if a else None,
+                "outcome": "holds" if a < b else "does not hold"})
+    return out
+
+
+def compare_models(groups: dict[str, list[dict]], report_dir: Path, command: str) -> dict:
+    """Rows per model, the efficiency claims when both models of the speech note's pair are present
+    (``speech_efficiency_pair`` in estimates.yaml), ``metrics.json``, a plot and ``report.md``."""
+    estimates = load_spec("estimates")
+    rows = {model: _model_row(model, runs, estimates.get("training_time_claims", {})) for model, runs in groups.items()}
+    pair = estimates.get("speech_efficiency_pair", {})
+    small, big = pair.get("claimed_smaller"), pair.get("compared_with")
+    efficiency = (_efficiency(rows, estimates.get("speech_efficiency_claims", []), small, big)
+                  if small in rows and big in rows else [])
+    comparison = {"models": rows, "efficiency_claims": efficiency, "command": command,
+                  "pair": [small, big] if efficiency else []}
+    report_dir = Path(report_dir)
+    write_json(report_dir / "metrics.json", comparison)
+    plots.comparison(rows, report_dir / "comparison.png")
+    write_comparison_report(comparison, report_dir)
+    return comparison

@@ -1,0 +1,63 @@
+"""The one report writer: a run's report, a summary over runs and a comparison, from metrics made here."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from mer_keras.data.emotions import EMOTIONS
+from mer_keras.evaluation.comparison import compare_models
+from mer_keras.evaluation.report import write_run_report
+from mer_keras.evaluation.summary import summarise_runs
+from mer_keras.evaluation.verdict import band_record
+
+CONFIG = {"feature": {"kind": "logmel"}, "data": {"data_dir": "/data/4q"}, "family": "keras", "input_shape": [1292, 128],
+          "padded": {}, "notes": []}
+
+
+def _va_metrics(r2: float, run: str = "seed0") -> dict:
+    figures = {name: {"valence": r2, "arousal": r2, "mean": r2} for name in ("r2", "ccc", "mse", "mae", "pearson_r")}
+    interval = {"low": r2 - 0.1, "high": r2 + 0.1, "confidence": 0.95, "resamples": 100}
+    return {"model": "crnn", "dataset": "4q-va", "task": "va", "data": "4Q audio", "n_test": 10, "scale": "1-9",
+            "parameters": 479138, "claimed_parameters": 5800000, "data_notes": [], "run": run,
+            "split": {"group_by": "artist", "seed": 0, "train": 8, "validation": 1, "test": 1},
+            "training": {"optimizer": "adam", "learning_rate": 0.001, "loss": "mse", "batch_size": 32, "epochs": 50,
+                         "patience": 10, "best_epoch": 3, "epochs_run": 13, "train_seconds": 10.0},
+            "versions": {}, "command": {"train": f"python train.py --seed {run[-1]}", "evaluate": "python evaluate.py"},
+            "bootstrap": {f"{k}_mean": interval for k in ("r2", "ccc", "mse", "mae")},
+            "verdict": band_record("crnn_r2", r2, "the 95% interval overlaps the band"), **figures}
+
+
+def test_run_report_has_results_verdict_and_inconsistencies(tmp_path):
+    path = write_run_report(_va_metrics(0.3), CONFIG, tmp_path, {}, documented_model=True)
+    text = path.read_text()
+    assert "| r2 | 0.300 | 0.300 | 0.300 |" in text
+    assert "**overestimated**: measured mean R² 0.300 against the estimate band 0.580-0.620" in text
+    assert "## Inconsistencies in the specification" in text and "5.8M" in text
+    other = write_run_report(_va_metrics(0.3), CONFIG, tmp_path / "other", {}, documented_model=False).read_text()
+    assert "Inconsistencies" not in other
+
+
+def test_summary_over_runs_means_spread_and_verdict(tmp_path):
+    runs = [_va_metrics(0.59, "seed0"), _va_metrics(0.61, "seed1"), _va_metrics(0.60, "seed2")]
+    summary = summarise_runs(runs, ["seed0", "seed1", "seed2"], tmp_path, "python evaluate.py a b c")
+    assert np.isclose(summary["r2"]["mean"]["mean"], 0.60) and np.isclose(summary["r2"]["mean"]["sd"], 0.01)
+    assert summary["verdict"]["outcome"] == "validated"
+    text = (tmp_path / "report.md").read_text()
+    assert "summary over 3 runs" in text and "| r2 mean | 0.600 | 0.010 | 0.590 | 0.610 |" in text
+    assert "[seed1](seed1/report.md)" in text and (tmp_path / "metrics.json").is_file()
+
+
+def test_comparison_of_the_speech_pair(tmp_path):
+    def run(model, accuracy, params, seconds):
+        return {"model": model, "run": f"{model}-0", "dataset": "ravdess", "task": "emotion", "data": "RAVDESS",
+                "accuracy": accuracy, "macro_f1": accuracy - 0.1, "command": {"train": f"train {model}"},
+                "recall": {name: accuracy for name in EMOTIONS}, "bootstrap": {"accuracy": {"low": accuracy - 0.1, "high": accuracy + 0.1}},
+                "verdict": {"outcome": "below claim"},
+                "resources": {"parameters": params, "peak_rss_mib": 100.0, "train_seconds": seconds,
+                              "seconds_per_epoch": seconds / 10, "epochs_run": 10}}
+    comparison = compare_models({"cnn_lstm": [run("cnn_lstm", 0.3, 200, 50.0)],
+                                 "attn_crnn": [run("attn_crnn", 0.4, 100, 100.0)]}, tmp_path, "python evaluate.py")
+    outcomes = {row["figure"]: row["outcome"] for row in comparison["efficiency_claims"]}
+    assert outcomes["parameters"] == "does not hold" and outcomes["train_seconds"] == "holds"
+    text = (tmp_path / "report.md").read_text()
+    assert "| claim (seed 004) | figure | cnn_lstm | attn_crnn |" in text and (tmp_path / "comparison.png").is_file()
