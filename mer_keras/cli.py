@@ -40,7 +40,7 @@ def train_parser() -> argparse.ArgumentParser:
                         help="4Q: 'va' = tag-derived valence/arousal (4Q-VA, default), 'quadrant' = quadrant signs")
     parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted", "waveform", "embeddings"],
                         help="mel: log-mel from audio (deep models' default); handcrafted: librosa descriptors "
-                             "(baselines' default); opensmile: DEAM's openSMILE frames; waveform: raw 16 kHz audio "
+                             "(baselines' default); opensmile: openSMILE frames in DEAM's layout (DEAM's files, or computed from 4Q audio); waveform: raw 16 kHz audio "
                              "(attn_crnn's default); embeddings: see --embeddings")
     parser.add_argument("--embeddings", help="attn_crnn: folder of precomputed wav2vec2 frame embeddings, one "
                                              "<clip name>.npy (frames, dim) per clip; replaces the conv encoder. "
@@ -61,6 +61,10 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                         help="float32 (default, the documented model) or mixed_bfloat16 (opt-in; bfloat16 compute, "
                              "float32 weights; faster only where the hardware has bfloat16 units)")
+    parser.add_argument("--protocol", choices=["documented", "tuned"], default="documented",
+                        help="Keras models: 'documented' (default; the spec's training exactly, used for the documents' "
+                             "verdicts) or 'tuned' (the same layers trained as fairly as the project can: "
+                             "specs/protocols.yaml)")
     parser.add_argument("--preset", help="vit / ast: a named size from specs/<model>.yaml `presets` (e.g. vit_base_16, "
                                          "ast_paper); default: the small configuration in `model`")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "
@@ -106,15 +110,18 @@ def _evaluate(argv, script):
         return _compare(args, names, models, report_dir, command)
     all_metrics = [evaluate_run(Path(run), report_dir / name, command=command, cache=args.cache, n_resamples=args.resamples)
                    for run, name in zip(args.runs, names)]
-    summary = summarise_runs(all_metrics, names, report_dir, command)
+    summary = summarise_runs(all_metrics, names, report_dir, command, yardstick_root=report_dir.parent)
     print(json.dumps(summary["verdict"], indent=1))
     return 0
 
 
 def _run_model(run: str) -> str:
+    """A run's group for summaries and comparisons: its model, with the protocol when not documented."""
     from mer_keras.runs import RunDir
 
-    return RunDir(Path(run)).read_config()["model"]
+    config = RunDir(Path(run)).read_config()
+    protocol = config.get("protocol", "documented")
+    return config["model"] if protocol == "documented" else f"{config['model']}-{protocol}"
 
 
 def _compare(args, names, models, report_dir: Path, command: str) -> int:
@@ -130,9 +137,10 @@ def _compare(args, names, models, report_dir: Path, command: str) -> int:
             evaluate_run(Path(run), report_dir / model / name, command=command, cache=args.cache, n_resamples=args.resamples))
     for model, all_metrics in groups.items():
         if len(all_metrics) > 1:
-            summarise_runs(all_metrics, [m["run"] for m in all_metrics], report_dir / model, command)
+            summarise_runs(all_metrics, [m["run"] for m in all_metrics], report_dir / model, command,
+                           yardstick_root=report_dir.parent)
     comparison = compare_models(groups, report_dir, command)
-    print(json.dumps({model: {"accuracy": row["accuracy"]["mean"], "parameters": row["parameters"]["mean"]}
+    print(json.dumps({model: {figure: value["mean"] for figure, value in row["headline"].items()}
                       for model, row in comparison["models"].items()}, indent=1))
     print(f"wrote {report_dir / 'report.md'}", file=sys.stderr)
     return 0

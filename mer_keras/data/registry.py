@@ -111,8 +111,8 @@ def _choice(dataset: str, folder: Path, target: str | None, features: str | None
     else:
         target = target or "va"
     features = features or "mel"
-    if dataset == "4q" and features == "opensmile":
-        raise DataError("4Q ships audio only: use --features mel (deep models) or handcrafted (baselines)")
+    # --features opensmile: DEAM reads its own openSMILE files; 4Q's are computed from its audio
+    # (mer_keras.features.opensmile.opensmile_from_file).
     return DataChoice(dataset, str(folder.resolve()), target, features, message=message)
 
 

@@ -28,6 +28,13 @@ def _model_row(model: str, runs: list[dict], time_claims: dict) -> dict:
     res = [m.get("resources", {}) for m in runs]
     row = {"runs": [m["run"] for m in runs], "n_runs": len(runs), "dataset": runs[0]["dataset"],
            "train_commands": [m["command"]["train"] for m in runs], "task": runs[0]["task"], "data": runs[0]["data"]}
+    from mer_keras.evaluation.tasks import task_module
+
+    headlines = [task_module(m["task"]).headline(m) for m in runs]
+    row["headline"] = {figure: dict(zip(("mean", "sd"), _mean_sd([h[figure] for h in headlines])),
+                                    values=[h[figure] for h in headlines]) for figure in headlines[0]}
+    row["collapsed_runs"] = [m["run"] for m in runs if (m.get("collapse") or {}).get("flagged")]
+    row["protocol"] = runs[0].get("protocol")
     values = {"accuracy": [m.get("accuracy") for m in runs], "macro_f1": [m.get("macro_f1") for m in runs]}
     values |= {key: [r.get(key) for r in res] for key in RESOURCE_KEYS}
     for key, column in values.items():
@@ -81,6 +88,7 @@ def compare_models(groups: dict[str, list[dict]], report_dir: Path, command: str
                   "pair": [small, big] if efficiency else []}
     report_dir = Path(report_dir)
     write_json(report_dir / "metrics.json", comparison)
-    plots.comparison(rows, report_dir / "comparison.png")
+    if next(iter(rows.values()))["task"] == "emotion":
+        plots.comparison(rows, report_dir / "comparison.png")
     write_comparison_report(comparison, report_dir)
     return comparison

@@ -53,6 +53,7 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
         "command": {"train": config.get("command", ""), "evaluate": command},
         "versions": config.get("versions", {}), "data_notes": dataset.notes,
         "run": run.path.name, "resources": run_resources(config),
+        "protocol": config.get("protocol", "documented") if config.get("family", "keras") == "keras" else None,
     }
     proxy = PROXY_LABEL if config["dataset_name"] == "4q-va" else None
     if proxy:

@@ -53,7 +53,9 @@ def write_run_report(metrics: dict, config: dict, report_dir: Path, history: dic
     ``documented_model``: the model is the study's documented one, whose specification
     inconsistencies (``known_inconsistencies`` in estimates.yaml) the report lists.
     """
-    lines = [f"# {metrics['model']} on {metrics['dataset']} ({config['feature']['kind']})", ""]
+    protocol = config.get("protocol")
+    lines = [f"# {metrics['model']} on {metrics['dataset']} ({config['feature']['kind']}"
+             + (f", {protocol} protocol" if protocol and config.get("family") != "sklearn" else "") + ")", ""]
     lines += _data_lines(metrics, config)
     lines += ["", "## Protocol", ""] + _protocol_lines(metrics, config) + [""]
     lines += ["## Results on the test items", ""]
@@ -92,14 +94,41 @@ def _protocol_lines(metrics: dict, config: dict) -> list[str]:
                 f"search and refit took {_fmt(training.get('train_seconds'), 0)} s {where}.",
                 "- Targets: as for the CRNN, (rating - 5) / 4 per dimension (or the quadrant's signs); predictions mapped back to 1-9."]
     return [f"- Input {config['input_shape'][0]} frames x {config['input_shape'][1]} features "
-            f"(time as the sequence axis), standardised per feature with training-song statistics.",
-            f"- {training['optimizer']} lr {training['learning_rate']}, loss {training['loss']}, batch {training['batch_size']}, "
-            f"up to {training['epochs']} epochs, early stopping patience {training['patience']} on validation loss, best weights restored.",
+            f"(time as the sequence axis), standardised per feature with training-song statistics."] + _training_lines(training, config) + [
             f"- Stopped after {training.get('epochs_run')} epochs; best epoch {training.get('best_epoch')}; "
             f"training time {_fmt(training.get('train_seconds'), 0)} s {where}.",
             f"- Parameters: {_fmt(metrics['parameters'])} measured; {_fmt(metrics.get('claimed_parameters'))} claimed."] + (
             [f"- Peak training memory (process peak RSS at the end of training): {_fmt(config['peak_rss_mib'], 0)} MiB."]
             if config.get("peak_rss_mib") else []) + _initialisation_lines(config)
+
+
+def _training_lines(training: dict, config: dict) -> list[str]:
+    """How the model was trained: the documented protocol (the spec's training) or the tuned one."""
+    protocol = training.get("protocol", config.get("protocol", "documented"))
+    if protocol == "documented":
+        return [f"- Protocol **documented** (the specification's training): {training['optimizer']} lr "
+                f"{training['learning_rate']}, loss {training['loss']}, batch {training['batch_size']}, up to "
+                f"{training['epochs']} epochs, early stopping patience {training['patience']} on validation loss, "
+                "best weights restored."]
+    augmentation = training.get("augmentation") or {}
+    lines = [f"- Protocol **{protocol}** (the same layers; settings from specs/protocols.yaml, chosen on validation "
+             f"songs only): {training['optimizer']} lr {training['learning_rate']}"
+             + (f", weight decay {training['weight_decay']}" if training.get("weight_decay") else "")
+             + (f", gradient clipping at norm {training['clipnorm']}" if training.get("clipnorm") else "")
+             + (f", {training['warmup_epochs']} warm-up epochs" if training.get("warmup_epochs") else "")
+             + (f", {training['decay']} decay" if training.get("decay") else "")
+             + f"; loss {training['loss']}, batch {training['batch_size']}, up to {training['epochs']} epochs; the epoch "
+             f"is selected by {training.get('monitor', 'val_loss')} on the validation part (patience "
+             f"{training['patience']}, min delta {training.get('min_delta', 0)})."]
+    if augmentation:
+        lines.append("- Augmentation of training items only (validation and test are never augmented): "
+                     + ", ".join(f"{k} {_fmt(v)}" for k, v in augmentation.items()) + ".")
+    averaged = config.get("averaged_weights")
+    if averaged:
+        lines.append(f"- Weights of the best epochs {averaged['epochs']} averaged: validation "
+                     f"{training.get('monitor')} {_fmt(averaged['averaged_score'])} against {_fmt(averaged['best_epoch_score'])} "
+                     f"for the best single epoch, so the average was {'kept' if averaged['kept'] else 'not kept'}.")
+    return lines
 
 
 def _initialisation_lines(config: dict) -> list[str]:
@@ -126,7 +155,7 @@ def _verdict_lines(verdict: dict) -> list[str]:
         lines = [f"**{verdict['outcome']}**: measured mean {label} {_fmt(verdict['measured'])} ({span} "
                  f"{_fmt(verdict['interval_low'])}-{_fmt(verdict['interval_high'])}) against the claimed "
                  f"{_fmt(verdict['claimed'])} ({verdict['where']}); rule: {verdict['rule']}."]
-        for key in ("caveat_pretrained", "caveat"):
+        for key in ("caveat_pretrained", "caveat", "caveat_collapse"):
             if verdict.get(key):
                 lines.append(f"Caveat: {verdict[key]}.")
         return lines
@@ -143,26 +172,51 @@ def _verdict_lines(verdict: dict) -> list[str]:
 def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
     """``report.md`` of a summary over runs (seeds): mean, sd and range of each figure, the verdict, the runs."""
     names, command = summary["runs"], summary["command"]["evaluate"]
-    lines = [f"# {summary['model']} on {summary['dataset']}: summary over {len(names)} runs", ""]
+    protocol = f", {summary['protocol']} protocol" if summary.get("protocol") else ""
+    lines = [f"# {summary['model']} on {summary['dataset']}{protocol}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
+    collapsed = summary.get("collapsed_runs") or []
+    if collapsed:
+        lines += [f"> **Collapse flagged in {len(collapsed)} of {len(names)} runs** ({', '.join(collapsed)}): their "
+                  "predictions are nearly constant. The table gives each figure over all runs and, in its last "
+                  "column, over the runs that learned.", ""]
     lines += [f"Data: {summary['data']}. Parameters: {_fmt(summary['parameters'])} measured, "
               f"{_fmt(summary.get('claimed_parameters'))} claimed. Each run has its own seed, split and report "
-              f"(folders below); figures are on the test items of each run.", "",
-              "| figure | mean over runs | sd | min | max |", "|---|---|---|---|---|"]
+              f"(folders below); figures are on the test items of each run; the seed spread (sd, min-max) is the "
+              f"interval that matters, and one seed can train differently on another CPU.", ""]
+    if collapsed:
+        lines += ["| figure | mean over runs | sd | min | max | runs that learned: mean ± sd |", "|---|---|---|---|---|---|"]
+    else:
+        lines += ["| figure | mean over runs | sd | min | max |", "|---|---|---|---|---|"]
     for name, dim in keys:
         entry = summary[name][dim or "value"]
-        lines.append(f"| {name}{' ' + dim if dim else ''} | {_fmt(entry['mean'])} | {_fmt(entry['sd'])} | {_fmt(entry['min'])} | {_fmt(entry['max'])} |")
+        row = f"| {name}{' ' + dim if dim else ''} | {_fmt(entry['mean'])} | {_fmt(entry['sd'])} | {_fmt(entry['min'])} | {_fmt(entry['max'])} |"
+        if collapsed:
+            learned = entry.get("without_collapsed")
+            row += f" {_fmt(learned['mean'])} ± {_fmt(learned['sd'])} |" if learned else " - |"
+        lines.append(row)
     if summary.get("chance_accuracy") is not None:
         lines += ["", f"Majority-class rate of the test parts (chance level to beat): {_fmt(summary['chance_accuracy'])}."]
+    if summary.get("yardstick"):
+        lines += ["", yardstick_line(summary["yardstick"])]
     lines += ["", "## Verdict", ""] + _verdict_lines(summary["verdict"]) + ["", "## Runs", ""]
     for name in names:
         run = summary["per_run"][name]
+        flag = " **collapsed**" if run.get("collapsed") else ""
         boots = "; ".join(f"{k} 95% CI {_fmt(v['low'])}-{_fmt(v['high'])}" for k, v in run["bootstrap"].items())
-        lines.append(f"- [{name}]({name}/report.md): verdict {run['verdict']}, best epoch {run['best_epoch']}, "
+        lines.append(f"- [{name}]({name}/report.md){flag}: verdict {run['verdict']}, best epoch {run['best_epoch']}, "
                      f"{_fmt(run['train_seconds'], 0)} s; {boots}")
     lines += ["", "## Commands", "", "```"] + summary["command"]["train"] + [command, "```", ""]
     return write_text(Path(report_dir) / "report.md", "\n".join(lines))
+
+
+def yardstick_line(yardstick: dict) -> str:
+    """The best classic model on the same splits, beside this model's figure."""
+    return (f"Yardstick: the best classic model on the same splits is **{yardstick['model']}** "
+            f"({yardstick['figure']} {_fmt(yardstick['mean'])} ± {_fmt(yardstick['sd'])} over {yardstick['n_runs']} seeds, "
+            f"[report]({yardstick['report']})); this model: {_fmt(yardstick['this_mean'])}, "
+            f"{'at least matching' if yardstick['this_mean'] >= yardstick['mean'] else 'below'} it.")
 
 
 def _count(value: float) -> str:
@@ -181,6 +235,8 @@ def write_comparison_report(comparison: dict, report_dir: Path) -> Path:
     caveat = getattr(task_module(first["task"]), "DATA_CAVEAT", {}).get(first["dataset"])
     if caveat:
         lines += [f"> **Note:** {caveat}.", ""]
+    if first["task"] != "emotion":
+        return _write_music_comparison(comparison, report_dir)
     lines += ["| model | runs | accuracy | macro-F1 | per-run 95% intervals of accuracy | claimed accuracy | parameters | "
               "peak training memory (MiB) | training time (s) | epochs | s / epoch |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     for model, row in rows.items():
@@ -232,4 +288,30 @@ def write_comparison_report(comparison: dict, report_dir: Path) -> Path:
     lines += [command, "```", ""]
     for model, row in rows.items():
         lines.append(f"Runs of {model}: " + ", ".join(row["runs"]))
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")
+
+
+def _write_music_comparison(comparison: dict, report_dir: Path) -> Path:
+    """Side by side for the music tasks: each group's headline figures (mean ± sd over seeds, per seed),
+    collapsed runs, training time and epochs; e.g. one model under the documented and the tuned protocol."""
+    rows, command = comparison["models"], comparison["command"]
+    first = next(iter(rows.values()))
+    figures = list(first["headline"])
+    lines = ["# Side by side: " + " vs ".join(rows), "",
+             f"Data: {first['data']}. Each group's runs are scored on their own test songs, once; mean ± sd over "
+             "seeds (the seed spread is the interval that matters), then the per-seed values.", ""]
+    lines += ["| group | protocol | runs | " + " | ".join(figures) + " | collapsed runs | training time (s) | epochs |",
+              "|---|---|---|" + "---|" * len(figures) + "---|---|---|"]
+    for label, row in rows.items():
+        cells = [f"{_fmt(row['headline'][f]['mean'])} ± {_fmt(row['headline'][f]['sd'])} "
+                 f"({', '.join(_fmt(v) for v in row['headline'][f]['values'])})" for f in figures]
+        lines.append(f"| {label} | {row.get('protocol') or '-'} | {row['n_runs']} | " + " | ".join(cells)
+                     + f" | {len(row['collapsed_runs'])} | {_fmt(row['train_seconds']['mean'], 0)} | "
+                       f"{_fmt(row['epochs_run']['mean'], 1)} |")
+    lines += ["", "## Commands", "", "```"]
+    for row in rows.values():
+        lines += row["train_commands"]
+    lines += [command, "```", ""]
+    for label, row in rows.items():
+        lines.append(f"Runs of {label}: " + ", ".join(row["runs"]))
     return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")

@@ -3,6 +3,8 @@ verdict over runs; written as ``metrics.json`` and ``report.md``."""
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -12,8 +14,59 @@ from mer_keras.evaluation.tasks import task_module
 from mer_keras.runs import write_json
 
 
-def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, command: str) -> dict:
-    """Mean, sd and range over runs (seeds) of each headline figure; verdict on the mean over runs."""
+def _spread(values: list[float]) -> dict:
+    return {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
+            "min": float(np.min(values)), "max": float(np.max(values)), "values": values}
+
+
+HEADLINE = {"va": ("r2", "mean", "mean R²"), "quadrant": ("quadrant_accuracy", "value", "quadrant accuracy"),
+            "emotion": ("accuracy", "value", "accuracy")}
+
+
+def _seeds_of(summary: dict) -> list:
+    if summary.get("seeds") is not None:
+        return list(summary["seeds"])
+    found = [re.search(r"seed(\d+)$", name) for name in summary.get("runs", [])]
+    return [int(match.group(1)) for match in found if match]
+
+
+def find_yardstick(root: Path, summary: dict, all_metrics: list[dict]) -> dict | None:
+    """The best classic model (family sklearn in the registry) among the summaries under ``root`` with the
+    same data, task and split seeds, by the task's headline figure over the seeds both share."""
+    from mer_keras.models.registry import MODELS
+
+    name, dim, label = HEADLINE[summary["task"]]
+    mine = dict(zip(summary["seeds"], summary[name][dim]["values"]))
+    best = None
+    for path in sorted(root.glob("*/metrics.json")):
+        try:
+            other = json.loads(path.read_text())
+        except (OSError, ValueError):
+            continue
+        row = MODELS.get(other.get("model"))
+        if (row is None or row.family != "sklearn" or other.get("dataset") != summary["dataset"]
+                or other.get("task") != summary["task"] or name not in other or "per_run" not in other):
+            continue
+        theirs = dict(zip(_seeds_of(other), other[name][dim]["values"]))
+        shared = sorted(set(mine) & set(theirs))
+        if not shared:
+            continue
+        values = [theirs[seed] for seed in shared]
+        candidate = {"model": other["model"], "figure": label, "mean": float(np.mean(values)),
+                     "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0, "n_runs": len(values),
+                     "seeds": shared, "this_mean": float(np.mean([mine[seed] for seed in shared])),
+                     "report": str(Path("..") / path.parent.name / "report.md"), "features": other.get("features")}
+        if best is None or candidate["mean"] > best["mean"]:
+            best = candidate
+    return best
+
+
+def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, command: str,
+                   yardstick_root: Path | None = None) -> dict:
+    """Mean, sd and range over runs (seeds) of each headline figure; verdict on the mean over runs.
+
+    ``yardstick_root``: a folder of committed summaries (``reports/``) in which to look for the best
+    classic model on the same splits, named in the report."""
     first = all_metrics[0]
     task = task_module(first["task"])
     summary = {"model": first["model"], "dataset": first["dataset"], "task": first["task"], "data": first["data"],
@@ -23,17 +76,30 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     if first.get("proxy_label"):
         summary["proxy_label"] = first["proxy_label"]
     keys = task.summary_keys(first)
+    collapsed = [name for name, m in zip(names, all_metrics) if (m.get("collapse") or {}).get("flagged")]
+    summary["collapsed_runs"] = collapsed
     for name, dim in keys:
         values = [m[name][dim] if dim else m[name] for m in all_metrics]
-        entry = {"mean": float(np.mean(values)), "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0,
-                 "min": float(np.min(values)), "max": float(np.max(values)), "values": values}
+        entry = _spread(values)
+        if collapsed and len(collapsed) < len(names):
+            learned = [v for run, v in zip(names, values) if run not in collapsed]
+            entry["without_collapsed"] = _spread(learned)
         summary.setdefault(name, {})[dim or "value"] = entry
     if "chance_accuracy" in first:
         summary["chance_accuracy"] = float(np.mean([m["chance_accuracy"] for m in all_metrics]))
     for name, m in zip(names, all_metrics):
         summary["per_run"][name] = {"verdict": m["verdict"]["outcome"], "bootstrap": m["bootstrap"],
+                                    "collapsed": name in collapsed, "protocol": m.get("protocol"),
                                     "best_epoch": m["training"].get("best_epoch"), "train_seconds": m["training"].get("train_seconds")}
     summary["verdict"] = task.summary_verdict(all_metrics, summary)
+    if collapsed:
+        summary["verdict"] = dict(summary["verdict"])
+        summary["verdict"]["caveat_collapse"] = (f"{len(collapsed)} of {len(names)} runs collapsed ({', '.join(collapsed)}): "
+                                                 "their predictions are nearly constant, so they say little about the architecture")
+    summary["protocol"] = first.get("protocol")
+    summary["seeds"] = [m["split"]["seed"] for m in all_metrics]
+    if yardstick_root is not None:
+        summary["yardstick"] = find_yardstick(Path(yardstick_root), summary, all_metrics)
     report_dir = Path(report_dir)
     write_json(report_dir / "metrics.json", summary)
     write_summary_report(summary, keys, report_dir)

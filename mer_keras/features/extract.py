@@ -18,12 +18,18 @@ from mer_keras.features.cache import FeatureCache
 
 # Kinds read from files the cache key does not cover (embeddings: the .npy beside the audio's key): never cached.
 UNCACHED = ("embeddings",)
+# Kinds computed from another kind's (cached) features in the calling process: kind -> its base kind.
+# The baselines' openSMILE summary of audio reuses the frame sequence the Keras models read.
+DERIVED = {"opensmile_audio_summary": "opensmile_audio"}
 
 
 @dataclass(frozen=True)
 class FeatureSpec:
-    """What to extract: ``kind`` in {"logmel", "handcrafted", "opensmile", "opensmile_summary", "waveform",
-    "embeddings"} and its parameters (all part of the cache key)."""
+    """What to extract: ``kind`` in {"logmel", "handcrafted", "opensmile", "opensmile_summary", "opensmile_audio",
+    "opensmile_audio_summary", "waveform", "embeddings"} and its parameters (all part of the cache key).
+
+    ``opensmile`` / ``opensmile_summary``: DEAM's own openSMILE files, as rows or per-song mean/sd;
+    ``opensmile_audio`` / ``opensmile_audio_summary``: the same layout computed from audio."""
 
     kind: str
     params: dict
@@ -51,6 +57,11 @@ class FeatureSpec:
 
             frames, padding = read_opensmile(path, **self.params)
             return (summarise_opensmile(frames), padding) if self.kind == "opensmile_summary" else (frames, padding)
+        if self.kind in ("opensmile_audio", "opensmile_audio_summary"):
+            from mer_keras.features.opensmile import opensmile_from_file, summarise_opensmile
+
+            frames, padding = opensmile_from_file(path, **self.params)
+            return (summarise_opensmile(frames), padding) if self.kind == "opensmile_audio_summary" else (frames, padding)
         raise MerError(f"unknown feature kind {self.kind!r}")
 
 
@@ -99,6 +110,8 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
         When no item could be read at all (unless ``require_any`` is False).
     """
     cache = cache or FeatureCache()
+    if spec.kind in DERIVED:
+        return _derived(items, spec, cache, workers, desc, require_any)
     keys, results = {}, {}
     for item in items:
         if item.path is None or not Path(item.path).is_file():
@@ -159,3 +172,16 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
             raise DataError(f"item {item_id}: features of shape {array.shape}, expected {shape} like the others")
         stacked[row] = array
     return FeatureSet(item_ids=good, features=stacked, skipped=skipped, padded=padded)
+
+
+def _derived(items: list[Item], spec: FeatureSpec, cache: FeatureCache, workers: int | None, desc: str,
+             require_any: bool) -> FeatureSet:
+    """A :data:`DERIVED` kind: its base kind's features (extracted and cached as usual), summarised here."""
+    from mer_keras.features.opensmile import summarise_opensmile
+
+    base = extract_features(items, FeatureSpec(DERIVED[spec.kind], spec.params), cache=cache, workers=workers,
+                            desc=desc, require_any=require_any)
+    if not base.item_ids:
+        return base
+    summaries = np.stack([summarise_opensmile(frames) for frames in base.features])
+    return FeatureSet(item_ids=base.item_ids, features=summaries, skipped=base.skipped, padded=base.padded)

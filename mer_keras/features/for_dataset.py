@@ -40,7 +40,9 @@ def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddi
 
     - ``mel``: log-mel sequence (Keras models), window starting at the dataset's offset;
     - ``handcrafted``: 181 librosa descriptors per clip over the same window (baselines);
-    - ``opensmile``: DEAM's openSMILE frames (Keras models) or their per-song mean/std (baselines);
+    - ``opensmile``: openSMILE frames in DEAM's layout (Keras models) or their per-song mean/std (baselines):
+      DEAM's own feature files when the dataset holds them, else computed from the audio over the
+      log-mel's window (``opensmile_audio``; 59 rows x 260 for 30 s);
     - speech datasets (task ``emotion``): see :func:`speech_feature_spec`.
     """
     from mer_keras.features.logmel import LogMelConfig
@@ -61,7 +63,12 @@ def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddi
                                            "hop_length": window.hop_length, "duration": window.duration,
                                            "offset": window.offset})
     if features == "opensmile":
-        from mer_keras.features.opensmile import opensmile_params
+        from mer_keras.features.opensmile import opensmile_audio_params, opensmile_params
 
-        return FeatureSpec("opensmile" if family == "keras" else "opensmile_summary", opensmile_params())
+        if dataset.input_kind == "opensmile":       # DEAM's features/<id>.csv
+            return FeatureSpec("opensmile" if family == "keras" else "opensmile_summary", opensmile_params())
+        if dataset.input_kind == "audio":
+            return FeatureSpec("opensmile_audio" if family == "keras" else "opensmile_audio_summary",
+                               opensmile_audio_params(offset=dataset.window_offset))
+        raise DataError(f"--features opensmile needs audio or DEAM's openSMILE files; {dataset.name} has {dataset.input_kind}")
     raise DataError(f"unknown features {features!r}; choose from {FEATURES}")

@@ -1,4 +1,27 @@
-"""DEAM's openSMILE frame features: ``features/<song_id>.csv``, ``;``-separated, 0.5 s per row."""
+"""openSMILE frame features in DEAM's layout: read from DEAM's files, or computed from audio.
+
+DEAM ships ``features/<song_id>.csv`` (``;``-separated, first column ``frameTime``, one row per
+0.5 s, 260 columns): openSMILE's ComParE low-level descriptors (65 LLDs, 10 ms frames) and their
+deltas, each summarised over 1 s windows every 0.5 s by its standard deviation and mean.
+:func:`read_opensmile` reads those files.
+
+For audio datasets (4Q, or DEAM's own mp3s) :func:`opensmile_from_file` computes the same layout
+with the ``opensmile`` package (2.6.0, ComParE_2016, one pass over the levels ``lld;lld_de``):
+
+- audio decoded with :func:`mer_keras.features.audio.load_audio` at 16 kHz mono (``specs/features.yaml``
+  ``opensmile_audio``), over the log-mel's window (30 s from the dataset's offset);
+- window ``k`` covers the LLD frames that start in ``[0.5 k, 0.5 k + 1)`` s; only complete
+  windows are kept (59 for 30 s of audio), shorter clips are edge-padded like DEAM's short files;
+- per window and column: ``stddev`` (population, openSMILE's) then ``amean``; columns in DEAM's
+  order: the 65 LLDs, then the 65 deltas, each as ``<name>_stddev``, ``<name>_amean``.
+
+Names: DEAM's wherever the two differ. ComParE_2016 in the ``opensmile`` package names the MFCCs
+``mfcc_sma[i]`` / ``mfcc_sma_de[i]`` (i = 1..14); DEAM names them ``pcm_fftMag_mfcc_sma[i]`` /
+``pcm_fftMag_mfcc_sma_de[i]``. Every other LLD has the same name in both (``F0final_sma``,
+``audSpec_Rfilt_sma[0]``, ``audSpec_Rfilt_sma_de[0]``, ``pcm_fftMag_spectralFlux_sma``, ...).
+DEAM computed its files from 44.1 kHz audio; at 16 kHz the spectral LLDs (centroid, roll-off,
+entropy, flux, ...) see the band up to 8 kHz only, so their values are not DEAM's numbers.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +30,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mer_keras.errors import DataError
+from mer_keras.errors import DataError, MerError
 from mer_keras.specs import load_spec
+
+# ComParE_2016 name -> DEAM name, where they differ (prefixes; the index in brackets is kept).
+DEAM_NAMES = {"mfcc_sma[": "pcm_fftMag_mfcc_sma[", "mfcc_sma_de[": "pcm_fftMag_mfcc_sma_de["}
+STATISTICS = ("stddev", "amean")          # per window, in DEAM's column order
+LLD_LEVELS = "lld;lld_de"                 # ComParE_2016's LLD and delta levels, read in one pass
 
 
 def opensmile_params() -> dict:
@@ -61,7 +89,149 @@ def summarise_opensmile(frames: np.ndarray) -> np.ndarray:
     return np.concatenate([frames.mean(axis=0), frames.std(axis=0)])[None, :].astype(np.float32)
 
 
+def summary_feature_names(columns: list[str]) -> list[str]:
+    """Names of :func:`summarise_opensmile`'s output for frame columns ``columns``: ``<column>_mean`` then ``<column>_std``."""
+    return [f"{c}_mean" for c in columns] + [f"{c}_std" for c in columns]
+
+
 def opensmile_feature_names(path: Path) -> list[str]:
     """Names of the summary features from a feature file's header: ``<column>_mean`` then ``<column>_std``."""
-    columns = [c.strip() for c in Path(path).read_text().splitlines()[0].split(";")[1:]]
-    return [f"{c}_mean" for c in columns] + [f"{c}_std" for c in columns]
+    return summary_feature_names([c.strip() for c in Path(path).read_text().splitlines()[0].split(";")[1:]])
+
+
+# --- computed from audio -------------------------------------------------------------------------
+
+def opensmile_audio_params(offset: float = 0.0) -> dict:
+    """Parameters of :func:`opensmile_from_file` (all part of the cache key): ``specs/features.yaml``
+    ``opensmile_audio``, over the log-mel's window (its duration; ``offset``: the dataset's window start)."""
+    spec = load_spec("features")
+    audio, duration = spec["opensmile_audio"], float(spec["logmel"]["duration"])
+    window, hop = float(audio["window_seconds"]), float(audio["hop_seconds"])
+    return {"sample_rate": int(audio["sample_rate"]), "offset": float(offset), "duration": duration,
+            "window_seconds": window, "hop_seconds": hop, "frames": window_count(duration, window, hop)}
+
+
+def window_count(seconds: float, window_seconds: float = 1.0, hop_seconds: float = 0.5) -> int:
+    """Complete windows of ``window_seconds`` every ``hop_seconds`` in ``seconds`` of audio (59 for 30 s)."""
+    total, window, hop = (int(round(value * 1000)) for value in (seconds, window_seconds, hop_seconds))
+    return 0 if total < window else (total - window) // hop + 1
+
+
+_SMILE = None   # one extractor per process (workers build their own)
+
+
+def _smile():
+    """The ComParE_2016 extractor for LLDs + deltas, one per process."""
+    global _SMILE
+    if _SMILE is None:
+        try:
+            import opensmile
+        except ImportError:
+            raise MerError("--features opensmile on audio needs the opensmile package: pip install opensmile==2.6.0") from None
+        _SMILE = opensmile.Smile(feature_set=opensmile.FeatureSet.ComParE_2016, feature_level=LLD_LEVELS)
+    return _SMILE
+
+
+def _deam_name(name: str) -> str:
+    for compare, deam in DEAM_NAMES.items():
+        if name.startswith(compare):
+            return deam + name[len(compare):]
+    return name
+
+
+def opensmile_lld_names() -> list[str]:
+    """The 130 ComParE_2016 LLD and delta names in DEAM's spelling: 65 LLDs, then their 65 deltas."""
+    return [_deam_name(name) for name in _smile().feature_names]
+
+
+def opensmile_audio_columns() -> list[str]:
+    """The 260 columns of :func:`opensmile_frames_from_signal`, DEAM's names and order:
+    ``F0final_sma_stddev, F0final_sma_amean, ..., pcm_fftMag_mfcc_sma_de[14]_amean``."""
+    return [f"{name}_{statistic}" for name in opensmile_lld_names() for statistic in STATISTICS]
+
+
+def opensmile_frames_from_signal(signal: np.ndarray, sample_rate: int, window_seconds: float = 1.0,
+                                 hop_seconds: float = 0.5) -> np.ndarray:
+    """DEAM-layout openSMILE rows of a mono signal: ComParE LLDs + deltas, sd and mean per window.
+
+    Parameters
+    ----------
+    signal : np.ndarray, shape (n_samples,), float32
+        Mono audio in [-1, 1] (clipped there before openSMILE's 16-bit conversion).
+    sample_rate : int
+        Hz.
+    window_seconds, hop_seconds : float
+        Summary windows: ``window_seconds`` long, one every ``hop_seconds`` (DEAM: 1 s, 0.5 s).
+
+    Returns
+    -------
+    np.ndarray, shape (n_windows, 260), float32
+        Row ``k`` summarises the 10 ms LLD frames starting in ``[k * hop, k * hop + window)`` s;
+        ``n_windows = window_count(n_samples / sample_rate, ...)`` (complete windows only, may be 0).
+        Columns as :func:`opensmile_audio_columns`; units those of each LLD (Hz for F0 and the
+        spectral centroid/roll-offs, dB for logHNR, linear magnitudes elsewhere).
+    """
+    n_windows = window_count(signal.size / sample_rate, window_seconds, hop_seconds)
+    n_columns = 2 * len(_smile().feature_names)
+    if n_windows == 0:
+        return np.empty((0, n_columns), np.float32)
+    clipped = np.clip(signal, -1.0, 32767 / 32768).astype(np.float32)   # openSMILE casts x * 32768 to int16
+    table = _smile().process_signal(clipped, sample_rate)
+    starts_ms = np.round(table.index.get_level_values("start").total_seconds().to_numpy() * 1000).astype(np.int64)
+    # openSMILE repeats the last start time for frames clamped at the end of the signal: keep the first
+    first = np.concatenate([[True], np.diff(starts_ms) > 0])
+    starts_ms, values = starts_ms[first], table.to_numpy(np.float64)[first]
+    window_ms, hop_ms = int(round(window_seconds * 1000)), int(round(hop_seconds * 1000))
+    frames = np.empty((n_windows, values.shape[1], len(STATISTICS)), np.float64)
+    for k in range(n_windows):
+        rows = values[(starts_ms >= k * hop_ms) & (starts_ms < k * hop_ms + window_ms)]
+        frames[k, :, 0] = rows.std(axis=0) if len(rows) else np.nan
+        frames[k, :, 1] = rows.mean(axis=0) if len(rows) else np.nan
+    return frames.reshape(n_windows, -1).astype(np.float32)
+
+
+def opensmile_from_file(path: Path, sample_rate: int = 16000, offset: float = 0.0, duration: float = 30.0,
+                        window_seconds: float = 1.0, hop_seconds: float = 0.5, frames: int = 59) -> tuple[np.ndarray, float]:
+    """DEAM-layout openSMILE rows of one audio file over its window, padded to ``frames`` rows.
+
+    Parameters
+    ----------
+    path : Path
+        Any format :func:`~mer_keras.features.audio.load_audio` reads (mp3, ogg/opus, wav, flac, ...).
+    sample_rate : int
+        Decoding rate, Hz (16,000 by default: ``specs/features.yaml`` ``opensmile_audio``).
+    offset, duration : float
+        The window in seconds (the log-mel's: 30 s from the dataset's offset).
+    window_seconds, hop_seconds : float
+        Summary windows (1 s every 0.5 s).
+    frames : int
+        Rows returned: ``window_count(duration, window_seconds, hop_seconds)``, 59 for 30 s.
+
+    Returns
+    -------
+    features : np.ndarray, shape (frames, 260), float32
+        See :func:`opensmile_frames_from_signal`; a clip shorter than the window has its last row
+        repeated (edge padding, as :func:`read_opensmile` does for DEAM's short files).
+    padding : float
+        Seconds of padding (repeated rows x ``hop_seconds``).
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty, cannot be decoded (from ``load_audio``), is shorter than one
+        window, or openSMILE returns non-finite values; the message names the file.
+    """
+    from mer_keras.features.audio import load_audio
+
+    signal = load_audio(path, sample_rate, offset=offset, duration=duration)
+    rows = opensmile_frames_from_signal(signal, sample_rate, window_seconds, hop_seconds)
+    if rows.shape[0] == 0:
+        raise DataError(f"audio {path} has {signal.size / sample_rate:.2f} s from {offset} s on: shorter than one "
+                        f"{window_seconds} s openSMILE window")
+    if not np.all(np.isfinite(rows)):
+        raise DataError(f"openSMILE features of {path} contain NaN or inf; the audio may be corrupt")
+    rows = rows[:frames]
+    missing = frames - rows.shape[0]
+    if missing:
+        rows = np.pad(rows, ((0, missing), (0, 0)), mode="edge")
+    return np.ascontiguousarray(rows), missing * hop_seconds

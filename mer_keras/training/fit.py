@@ -22,23 +22,49 @@ class ResumableEarlyStopping(_callback_base()):
     """Early stopping whose whole state survives an interruption.
 
     After each epoch: append the epoch's logs to ``history.csv``; save the best weights when
-    ``monitor`` improves; save the full model with optimizer state (``last.keras``) and the
-    stopping state (``state.json``). At the end the best weights are restored.
+    ``monitor`` improves by more than ``min_delta`` (``mode`` "min" or "max"); keep the weights of the
+    ``keep_best`` best epochs for averaging; save the full model with optimizer state (``last.keras``)
+    and the stopping state (``state.json``). At the end the best weights are restored.
     """
 
-    def __init__(self, run: RunDir, monitor: str = "val_loss", patience: int = 10, state: dict | None = None):
+    def __init__(self, run: RunDir, monitor: str = "val_loss", patience: int = 10, state: dict | None = None,
+                 mode: str = "min", min_delta: float = 0.0, keep_best: int = 1):
         super().__init__()
         self.run, self.monitor, self.patience = run, monitor, patience
-        self.state = state or {"epoch": -1, "best": math.inf, "best_epoch": -1, "wait": 0, "stopped": False}
+        self.mode, self.min_delta, self.keep_best = mode, float(min_delta), int(keep_best)
+        worst = math.inf if mode == "min" else -math.inf
+        self.state = state or {"epoch": -1, "best": worst, "best_epoch": -1, "wait": 0, "stopped": False, "top": []}
+        self.state.setdefault("top", [])
+
+    def _improved(self, value: float) -> bool:
+        if math.isnan(value):
+            return False
+        if self.mode == "min":
+            return value < self.state["best"] - self.min_delta
+        return value > self.state["best"] + self.min_delta
+
+    def _keep_top(self, epoch: int, value: float) -> None:
+        """The weights of the ``keep_best`` best epochs, as ``top-<epoch>.weights.h5``."""
+        if self.keep_best <= 1 or math.isnan(value):
+            return
+        top = self.state["top"] + [[value, epoch]]
+        top.sort(key=lambda pair: pair[0], reverse=self.mode == "max")
+        kept, dropped = top[:self.keep_best], top[self.keep_best:]
+        if [value, epoch] in kept:
+            self.model.save_weights(self.run / f"top-{epoch}.weights.h5")
+        for _, old in dropped:
+            (self.run / f"top-{old}.weights.h5").unlink(missing_ok=True)
+        self.state["top"] = kept
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
         value = float(logs.get(self.monitor, math.nan))
-        if value < self.state["best"]:
+        if self._improved(value):
             self.state.update(best=value, best_epoch=epoch, wait=0)
             self.model.save_weights(self.run.best_weights)
         else:
             self.state["wait"] += 1
+        self._keep_top(epoch, value)
         names = sorted(logs)
         self.run.append_history(["epoch", *names, "seconds"],
                                 [epoch, *[f"{float(logs[n]):.6g}" for n in names], f"{time.time() - self._start:.2f}"])
@@ -59,6 +85,30 @@ class ResumableEarlyStopping(_callback_base()):
             self.model.load_weights(self.run.best_weights)
 
 
+def average_top_weights(model, run: RunDir, state: dict, score, mode: str) -> dict | None:
+    """Average the weights of the best epochs kept in ``state["top"]``; keep the average only when
+    ``score(model)`` on validation is at least as good as the best single epoch's. Returns the record."""
+    files = [run / f"top-{epoch}.weights.h5" for _, epoch in state.get("top", [])]
+    files = [path for path in files if path.is_file()]
+    if len(files) < 2:
+        return None
+    best_weights = [np.array(w) for w in model.get_weights()]
+    best_score = score(model)
+    stacks = []
+    for path in files:
+        model.load_weights(path)
+        stacks.append([np.array(w) for w in model.get_weights()])
+    model.set_weights([np.mean([weights[k] for weights in stacks], axis=0) for k in range(len(best_weights))])
+    averaged = score(model)
+    better = averaged <= best_score if mode == "min" else averaged >= best_score
+    if not better:
+        model.set_weights(best_weights)
+    for path in files:
+        path.unlink(missing_ok=True)
+    return {"epochs": [epoch + 1 for _, epoch in state["top"]], "best_epoch_score": float(best_score),
+            "averaged_score": float(averaged), "kept": bool(better)}
+
+
 def load_resume_state(run: RunDir):
     """Return (model, state) of an interrupted run, or (None, None) if it has no checkpoint."""
     import keras
@@ -76,12 +126,24 @@ def load_resume_state(run: RunDir):
 
 def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
               run: RunDir, epochs: int, batch_size: int, patience: int, monitor: str = "val_loss",
-              state: dict | None = None, verbose: int = 2) -> dict:
+              state: dict | None = None, verbose: int = 2, mode: str = "min", min_delta: float = 0.0,
+              augmentation: dict | None = None, average_best: int = 1, seed: int = 0) -> dict:
     """Fit ``model`` with resumable early stopping; returns the final stopping state.
 
     ``state`` (from :func:`load_resume_state`) continues from the epoch after the last completed one.
+    ``monitor`` other than ``val_loss`` (e.g. ``val_ccc``) is computed on the validation items after each
+    epoch. ``augmentation`` (training items only) feeds the training part through
+    :class:`mer_keras.training.augment.AugmentedBatches`; validation is never augmented.
+    ``average_best`` > 1 averages the weights of that many best epochs when validation says it helps
+    (recorded in ``state["averaged"]``).
     """
-    callback = ResumableEarlyStopping(run, monitor=monitor, patience=patience, state=state)
+    from mer_keras.training.validation_score import ValidationScore, validation_score
+
+    callback = ResumableEarlyStopping(run, monitor=monitor, patience=patience, state=state, mode=mode,
+                                      min_delta=min_delta, keep_best=average_best)
+    callbacks = [callback]
+    if monitor != "val_loss":
+        callbacks.insert(0, ValidationScore(monitor, validation, batch_size))
     initial_epoch = callback.state["epoch"] + 1
     if callback.state.get("stopped") or initial_epoch >= epochs:
         print(f"run already finished at epoch {initial_epoch}; restoring its best weights", file=sys.stderr)
@@ -90,6 +152,28 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
         return callback.state
     if initial_epoch:
         print(f"resuming at epoch {initial_epoch + 1} of {epochs}", file=sys.stderr)
-    model.fit(train[0], train[1], validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
-              batch_size=batch_size, shuffle=True, callbacks=[callback], verbose=verbose)
+    if augmentation and any(augmentation.values()):
+        from mer_keras.training.augment import AugmentedBatches
+
+        batches = AugmentedBatches(train[0], train[1], batch_size, augmentation, seed=seed)
+        model.fit(batches, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
+                  callbacks=callbacks, verbose=verbose)
+    else:
+        model.fit(train[0], train[1], validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
+                  batch_size=batch_size, shuffle=True, callbacks=callbacks, verbose=verbose)
+    if average_best > 1:
+        def score(candidate):
+            if monitor == "val_loss":
+                return float(np.asarray(candidate.evaluate(validation[0], validation[1], batch_size=batch_size,
+                                                           verbose=0, return_dict=True)["loss"]))
+            return validation_score(monitor, validation[1], candidate.predict(validation[0], batch_size=batch_size, verbose=0))
+
+        record = average_top_weights(model, run, callback.state, score, mode)
+        if record:
+            callback.state["averaged"] = record
+            model.save_weights(run.best_weights)
+            run.write_json(run.state, callback.state)
+            print(f"averaged the weights of epochs {record['epochs']}: validation {monitor} "
+                  f"{record['averaged_score']:.4f} against {record['best_epoch_score']:.4f} for the best epoch; "
+                  f"{'kept' if record['kept'] else 'not kept'}", file=sys.stderr)
     return callback.state

@@ -13,7 +13,7 @@ from pathlib import Path
 from mer_keras.data.registry import SPLIT_GROUPS, DataChoice, load_dataset, resolve_data
 from mer_keras.data.splits import check_disjoint, make_split
 from mer_keras.data.targets import encode_targets
-from mer_keras.errors import DataError, RunError
+from mer_keras.errors import DataError, RunError, SpecError
 from mer_keras.features.cache import FeatureCache
 from mer_keras.features.extract import FeatureSpec, extract_features
 from mer_keras.features.for_dataset import feature_spec
@@ -43,6 +43,7 @@ class TrainRequest:
     cache: str | None = None
     workers: int | None = None
     precision: str = "float32"          # or "mixed_bfloat16" (opt-in, issue 10)
+    protocol: str = "documented"        # or "tuned" (specs/protocols.yaml); Keras models only
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
     embeddings: str | None = None        # attn_crnn: folder of precomputed wav2vec2 embeddings (<clip>.npy)
@@ -51,7 +52,8 @@ class TrainRequest:
 
 def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     labels = "-as-shipped" if choice.dataset == "deam" and choice.deam_labels == "as-shipped" else ""
-    name = f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}-seed{request.seed}"
+    protocol = "" if request.protocol == "documented" else f"-{request.protocol}"
+    name = f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}{protocol}-seed{request.seed}"
     return Path("runs") / name
 
 
@@ -166,6 +168,9 @@ def train(request: TrainRequest) -> RunDir:
     from mer_keras.models.registry import model_family
 
     family = model_family(request.model)
+    if family != "keras" and request.protocol != "documented":
+        raise SpecError(f"--protocol {request.protocol} applies to the Keras models; {request.model} is tuned by its own "
+                        "grouped grid search (specs/baselines.yaml)")
     prepared = prepare(request, family)
     if family == "keras":
         return _train_keras(request, prepared)
@@ -175,13 +180,12 @@ def train(request: TrainRequest) -> RunDir:
 def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     from mer_keras.models.registry import build_model, resolved_spec
     from mer_keras.training.fit import fit_model, load_resume_state
+    from mer_keras.training.protocols import compile_settings, training_plan
 
     spec = resolved_spec(request.model, prepared.choice.features, request.preset)
-    training = spec["training"]
-    epochs = request.epochs or training["epochs"]
-    batch_size = request.batch_size or training["batch_size"]
-    patience = request.patience or training["early_stopping"]["patience"]
     run, task = prepared.run, prepared.dataset.task
+    plan = training_plan(request.protocol, request.model, task, spec["training"], epochs=request.epochs,
+                         batch_size=request.batch_size, patience=request.patience)
 
     scaler = FeatureScaler().fit(prepared.parts["train"][1])
     scaler.save(run.scaler)
@@ -193,11 +197,20 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     if model is None:
         options = {"weights": request.weights} if request.weights else {}
         model = build_model(request.model, frames, n_features, spec, **options)
+        if request.protocol != "documented":      # the same layers, compiled with the protocol's optimizer
+            from mer_keras.models.compile import compile_from_spec
+
+            steps = -(-len(arrays["train"][0]) // plan["batch_size"])
+            compile_from_spec(model, compile_settings(plan, steps), metrics=["accuracy"] if task == "emotion" else [])
     config = base_config(request, prepared) | {
-        "training": {"optimizer": training["optimizer"], "learning_rate": training["learning_rate"],
-                     "loss": training["loss"], "epochs": epochs, "batch_size": batch_size,
-                     "patience": patience, "seed": request.seed, "limit": request.limit,
-                     "precision": request.precision},
+        "protocol": request.protocol,
+        "training": {"optimizer": plan["optimizer"], "learning_rate": plan["learning_rate"],
+                     "loss": plan["loss"], "epochs": plan["epochs"], "batch_size": plan["batch_size"],
+                     "patience": plan["patience"], "seed": request.seed, "limit": request.limit,
+                     "precision": request.precision, "protocol": request.protocol}
+                    | ({key: plan[key] for key in ("monitor", "min_delta", "weight_decay", "clipnorm", "warmup_epochs",
+                                                   "decay", "average_best", "augmentation")}
+                       if request.protocol != "documented" else {}),
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
         "preset": request.preset, "model_config": spec.get("model"),
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
@@ -207,11 +220,14 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
          f"training on {len(arrays['train'][0])} items, early stopping on {len(arrays['validation'][0])}")
 
     started = time.time()
-    state = fit_model(model, arrays["train"], arrays["validation"], run, epochs=epochs, batch_size=batch_size,
-                      patience=patience, state=state)
+    state = fit_model(model, arrays["train"], arrays["validation"], run, epochs=plan["epochs"],
+                      batch_size=plan["batch_size"], patience=plan["patience"], state=state, monitor=plan["monitor"],
+                      mode=plan["mode"], min_delta=plan["min_delta"], augmentation=plan["augmentation"],
+                      average_best=plan["average_best"], seed=request.seed)
     model.save(run.model)
     config.update(peak_rss_mib=peak_rss_mib(), status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
-                  best_val_loss=state["best"], train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
+                  best_val_loss=state["best"], best_validation={plan["monitor"]: state["best"]},
+                  averaged_weights=state.get("averaged"), train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
                   wall_seconds_this_session=round(time.time() - started, 1))
     run.write_config(config)
     _log(f"finished: best epoch {config['best_epoch']} of {config['epochs_run']}; run saved to {run.path}. "
@@ -275,4 +291,8 @@ def feature_names_for(prepared: PreparedRun) -> list[str]:
         from mer_keras.features.opensmile import opensmile_feature_names
 
         return opensmile_feature_names(prepared.parts["train"][0][0].path)
+    if kind == "opensmile_audio_summary":
+        from mer_keras.features.opensmile import opensmile_audio_columns, summary_feature_names
+
+        return summary_feature_names(opensmile_audio_columns())
     return [f"feature_{k}" for k in range(int(np.prod(prepared.parts["train"][1].shape[1:])))]

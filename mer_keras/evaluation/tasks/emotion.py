@@ -9,6 +9,7 @@ from mer_keras.data.emotions import EMOTIONS
 from mer_keras.data.targets import decode_predictions
 from mer_keras.evaluation import plots
 from mer_keras.evaluation.bootstrap import bootstrap_interval
+from mer_keras.evaluation.collapse import class_collapse, collapse_line
 from mer_keras.evaluation.format import fmt
 from mer_keras.evaluation.metrics import classification_metrics, macro_f1
 from mer_keras.evaluation.verdict import accuracy_verdict, judge, summary_claim_verdict  # noqa: F401  (judge re-exported)
@@ -39,6 +40,7 @@ def score(kept, outputs: np.ndarray, config: dict, report_dir, n_resamples: int,
     }
     counts = {name: int(np.sum(true == name)) for name in EMOTIONS}
     metrics["chance_accuracy"] = max(counts.values()) / len(true)
+    metrics["collapse"] = class_collapse(list(pred), list(EMOTIONS))
     metrics["verdict"] = emotion_verdict(config["model"], metrics["accuracy"], metrics["bootstrap"]["accuracy"],
                                          config["data"]["dataset"])
     plots.confusion(metrics["confusion_matrix"]["rows_true_columns_predicted"], list(EMOTIONS),
@@ -52,7 +54,7 @@ def score(kept, outputs: np.ndarray, config: dict, report_dir, n_resamples: int,
 
 def result_lines(metrics: dict) -> list[str]:
     acc, f1 = metrics["bootstrap"]["accuracy"], metrics["bootstrap"]["macro_f1"]
-    lines = [f"- Accuracy {fmt(metrics['accuracy'])} (95% bootstrap interval {fmt(acc['low'])}-{fmt(acc['high'])}, "
+    lines = collapse_line(metrics.get("collapse")) + [f"- Accuracy {fmt(metrics['accuracy'])} (95% bootstrap interval {fmt(acc['low'])}-{fmt(acc['high'])}, "
              f"{acc['resamples']} resamples of the test clips); majority-class rate {fmt(metrics['chance_accuracy'])}; "
              f"n = {metrics['n_test']}.",
              f"- Macro-F1 {fmt(metrics['macro_f1'])} (95% interval {fmt(f1['low'])}-{fmt(f1['high'])}).", "",
@@ -75,3 +77,7 @@ def summary_keys(first: dict) -> list[tuple[str, str | None]]:
 
 def summary_verdict(all_metrics: list[dict], summary: dict) -> dict:
     return summary_claim_verdict(all_metrics, summary["accuracy"]["value"]["mean"])
+
+
+def headline(metrics: dict) -> dict:
+    return {"accuracy": metrics["accuracy"], "macro-F1": metrics["macro_f1"]}

@@ -8,6 +8,7 @@ import numpy as np
 from mer_keras.data.targets import OUTPUTS, decode_predictions
 from mer_keras.evaluation import plots
 from mer_keras.evaluation.bootstrap import bootstrap_interval
+from mer_keras.evaluation.collapse import collapse_line, regression_collapse
 from mer_keras.evaluation.format import fmt
 from mer_keras.evaluation.metrics import ccc, mean_r2, regression_metrics
 from mer_keras.evaluation.verdict import (band_record, band_rule, band_rule_for, claim_verdict, compare_claims,
@@ -22,6 +23,7 @@ def score(kept, outputs: np.ndarray, config: dict, report_dir, n_resamples: int,
     pred = np.array([[p[d] for d in OUTPUTS] for p in decode_predictions(outputs, "va")])
     metrics = regression_metrics(true, pred)
     metrics["scale"] = "1-9"
+    metrics["collapse"] = regression_collapse(true, pred)
     n = len(kept)
     metrics["bootstrap"] = {
         "r2_mean": bootstrap_interval(lambda idx: mean_r2(true[idx], pred[idx]), n, n_resamples),
@@ -47,7 +49,7 @@ def score(kept, outputs: np.ndarray, config: dict, report_dir, n_resamples: int,
 
 
 def result_lines(metrics: dict) -> list[str]:
-    lines = [f"Scale {metrics['scale']}, n = {metrics['n_test']} test items.", "",
+    lines = collapse_line(metrics.get("collapse")) + [f"Scale {metrics['scale']}, n = {metrics['n_test']} test items.", "",
              "| metric | valence | arousal | mean |", "|---|---|---|---|"]
     for name in METRIC_NAMES:
         lines.append(f"| {name} | {fmt(metrics[name]['valence'])} | {fmt(metrics[name]['arousal'])} | {fmt(metrics[name]['mean'])} |")
@@ -75,3 +77,9 @@ def summary_verdict(all_metrics: list[dict], summary: dict) -> dict:
             verdict["caveat"] = first["proxy_label"]
         return verdict
     return first["verdict"]
+
+
+def headline(metrics: dict) -> dict:
+    """The figures a side-by-side table shows for one run."""
+    return {"mean R²": metrics["r2"]["mean"], "mean CCC": metrics["ccc"]["mean"],
+            "valence R²": metrics["r2"]["valence"], "arousal R²": metrics["r2"]["arousal"]}

@@ -1,0 +1,75 @@
+"""Training protocols: ``documented`` (the model spec's ``training`` section, exactly) and ``tuned`` (the
+fairest training of the same layers, from ``specs/protocols.yaml``)."""
+
+from __future__ import annotations
+
+import copy
+
+from mer_keras.errors import SpecError
+from mer_keras.specs import load_spec
+
+PROTOCOLS = ("documented", "tuned")
+MONITOR_MODES = {"val_loss": "min", "val_ccc": "max", "val_quadrant_accuracy": "max", "val_accuracy": "max"}
+
+
+def protocol_settings(protocol: str, model: str) -> dict:
+    """The settings ``specs/protocols.yaml`` gives ``model`` under ``protocol`` (empty for documented)."""
+    if protocol not in PROTOCOLS:
+        raise SpecError(f"unknown protocol {protocol!r}; choose from {PROTOCOLS}")
+    spec = load_spec("protocols")
+    if protocol == "documented":
+        return dict(spec.get("documented") or {})
+    tuned = spec["tuned"]
+    settings = copy.deepcopy(tuned.get("default", {}))
+    override = copy.deepcopy((tuned.get("models") or {}).get(model) or {})
+    if "augmentation" in override:
+        settings["augmentation"] = override.pop("augmentation")
+    settings.update(override)
+    return settings
+
+
+def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, epochs: int | None = None,
+                  batch_size: int | None = None, patience: int | None = None) -> dict:
+    """Everything the fit loop needs, as one record written to ``config.json``.
+
+    Command-line ``epochs`` / ``batch_size`` / ``patience`` win over both the spec and the protocol.
+    Returns ``{"protocol", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
+    "min_delta", "monitor", "mode", "weight_decay", "clipnorm", "warmup_epochs", "decay", "average_best",
+    "augmentation"}``.
+    """
+    settings = protocol_settings(protocol, model)
+    monitor = settings.get("monitor", "val_loss")
+    if isinstance(monitor, dict):
+        monitor = monitor.get(task, "val_loss")
+    if monitor not in MONITOR_MODES:
+        raise SpecError(f"unknown monitor {monitor!r} in specs/protocols.yaml; choose from {sorted(MONITOR_MODES)}")
+    plan = {
+        "protocol": protocol,
+        "optimizer": settings.get("optimizer", spec_training["optimizer"]),
+        "learning_rate": float(settings.get("learning_rate", spec_training["learning_rate"])),
+        "loss": spec_training["loss"],
+        "epochs": int(epochs or settings.get("epochs", spec_training["epochs"])),
+        "batch_size": int(batch_size or settings.get("batch_size", spec_training["batch_size"])),
+        "patience": int(patience or settings.get("patience", spec_training["early_stopping"]["patience"])),
+        "min_delta": float(settings.get("min_delta", 0.0)),
+        "monitor": monitor, "mode": MONITOR_MODES[monitor],
+        "weight_decay": settings.get("weight_decay"), "clipnorm": settings.get("clipnorm"),
+        "warmup_epochs": int(settings.get("warmup_epochs", 0)), "decay": settings.get("decay"),
+        "average_best": int(settings.get("average_best", 1)),
+        "augmentation": settings.get("augmentation") or {},
+    }
+    return plan
+
+
+def compile_settings(plan: dict, steps_per_epoch: int) -> dict:
+    """The ``training`` dict ``models.compile.compile_from_spec`` takes, with the learning-rate schedule
+    of the plan (warm-up and cosine decay in optimizer steps)."""
+    settings = {"optimizer": plan["optimizer"], "learning_rate": plan["learning_rate"], "loss": plan["loss"]}
+    if plan.get("weight_decay") is not None:
+        settings["weight_decay"] = plan["weight_decay"]
+    if plan.get("clipnorm"):
+        settings["clipnorm"] = plan["clipnorm"]
+    if plan.get("decay") == "cosine" or plan.get("warmup_epochs"):
+        settings["schedule"] = {"decay": plan.get("decay"), "warmup_steps": plan["warmup_epochs"] * steps_per_epoch,
+                                "decay_steps": max(1, plan["epochs"] * steps_per_epoch)}
+    return settings
