@@ -88,10 +88,22 @@ def _evaluate(argv, script):
     parser.add_argument("--report-dir", help="where to write the report (default: the run directory)")
     parser.add_argument("--cache", help="feature cache folder")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (default 1000)")
+    parser.add_argument("--data", help="score the run on another labelled folder (every item there is a test item; "
+                                       "refused if it shares an item with the run's training or validation part)")
+    parser.add_argument("--dataset", help="with --data: the folder's dataset layout (default: the run's)")
     args = parser.parse_args(argv)
     from mer_keras.evaluation.evaluate import evaluate_run
 
     command = _command(script, argv)
+    if args.data:
+        from mer_keras.evaluation.evaluate import evaluate_on_folder
+
+        if len(args.runs) != 1:
+            raise MerError("--data scores one run: pass exactly one run directory")
+        metrics = evaluate_on_folder(Path(args.runs[0]), args.data, args.dataset, args.report_dir, command=command,
+                                     cache=args.cache, n_resamples=args.resamples)
+        print(json.dumps({k: metrics[k] for k in ("r2", "ccc", "quadrant_accuracy", "accuracy") if k in metrics}, indent=1))
+        return 0
     if not args.runs:
         from mer_keras.inference import latest_run
 

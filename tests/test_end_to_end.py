@@ -91,6 +91,15 @@ def test_deam_opensmile_variant(tmp_path):
     assert "proxy_label" not in metrics and metrics["dataset"] == "deam"
 
 
+def test_4q_opensmile_frames_from_audio(fourq_dir, tmp_path):
+    """The CRNN on openSMILE rows computed from 4Q audio: 59 rows x 260 for the 30 s window (issue 17)."""
+    run = tmp_path / "run"
+    assert _train(run, "--data", str(fourq_dir), "--features", "opensmile") == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["feature"]["kind"] == "opensmile_audio" and config["input_shape"] == [59, 260]
+    assert evaluate_main([str(run), "--resamples", "20"]) == 0
+
+
 def test_deam_audio_window_from_15s(tmp_path):
     data = make_deam(tmp_path / "data", n_songs=6, audio=True, features=False)
     run = tmp_path / "run"
@@ -146,3 +155,27 @@ def test_evaluate_without_arguments_uses_newest_run(fourq_dir, tmp_path, monkeyp
     assert evaluate_main(["--resamples", "10"]) == 0
     assert "crnn-4q-va-mel-seed0" in capsys.readouterr().err
     assert (tmp_path / "runs" / "crnn-4q-va-mel-seed0" / "report.md").is_file()
+
+
+def test_evaluate_on_another_labelled_folder_and_its_overlap_refusal(fourq_dir, tmp_path, capsys):
+    """``evaluate.py RUN --data DIR``: every item of DIR is a test item; a folder sharing an item with the
+    run's training or validation part is refused in one line."""
+    import json
+
+    from mer_keras.cli import evaluate_main
+    from tests.conftest import make_4q
+
+    run = tmp_path / "run"
+    assert _train(run, "--data", str(fourq_dir), "--cache", str(tmp_path / "cache")) == 0
+    other = make_4q(tmp_path / "other", songs=[("N1", "Zed", "Q1", "happy"), ("N2", "Yan", "Q2", "angry"),
+                                               ("N3", "Xi", "Q3", "sad"), ("N4", "Wu", "Q4", "calm")])
+    report = tmp_path / "external"
+    assert evaluate_main([str(run), "--data", str(other), "--report-dir", str(report), "--resamples", "20",
+                          "--cache", str(tmp_path / "cache")]) == 0
+    metrics = json.loads((report / "metrics.json").read_text())
+    assert metrics["n_test"] == 4 and metrics["evaluated_on"] == str(other) and "r2" in metrics
+    assert "every item of" in (report / "report.md").read_text()
+    capsys.readouterr()
+    assert evaluate_main([str(run), "--data", str(fourq_dir), "--report-dir", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "shares" in err[0] and "training or validation part" in err[0]

@@ -18,19 +18,19 @@ from mer_keras.inference import predict_run_items
 from mer_keras.runs import RunDir, write_csv, write_json
 
 
-def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = "",
-                 cache: str | None = None, n_resamples: int = 1000) -> dict:
-    """Score the test part of one run. Returns the metrics dict also written to ``metrics.json``."""
-    from mer_keras.models.registry import get_row
-
+def _finished_run(run_path: Path) -> tuple[RunDir, dict]:
     run = RunDir(run_path)
     config = run.read_config()
     run.require("split.json")
     if config.get("status") != "finished":
         raise RunError(f"run {run.path} did not finish training; continue it with train.py --resume --out {run.path}")
-    report_dir = Path(report_dir) if report_dir else run.path
-    report_dir.mkdir(parents=True, exist_ok=True)
+    return run, config
 
+
+def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = "",
+                 cache: str | None = None, n_resamples: int = 1000) -> dict:
+    """Score the test part of one run. Returns the metrics dict also written to ``metrics.json``."""
+    run, config = _finished_run(run_path)
     dataset = load_dataset(config["data"])
     split = run.read_split()
     by_id = dataset.by_id()
@@ -40,14 +40,67 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
                        f"(first: {unknown[0]}); was the data changed since training?")
     test_items = [by_id[i] for i in split["test"]]
     print(f"evaluating {run.path} on its {len(test_items)} test items", file=sys.stderr)
-    kept, outputs, skipped = predict_run_items(run, config, test_items, cache=FeatureCache(cache))
+    return _score(run, config, dataset, test_items, split, Path(report_dir) if report_dir else run.path,
+                  command, cache, n_resamples)
 
+
+def evaluate_on_folder(run_path: Path, data_dir: str, dataset_name: str | None = None, report_dir: Path | None = None,
+                       command: str = "", cache: str | None = None, n_resamples: int = 1000) -> dict:
+    """Score a trained run on another labelled folder: every item there is a test item.
+
+    The folder is read with the run's dataset loader (or ``dataset_name``'s) and the run's target and
+    features. A folder that shares an item (by id) with the run's training or validation part is
+    refused in one line: its score would not be a test score.
+    """
+    from dataclasses import replace
+
+    from mer_keras.data.registry import DATASETS, DataChoice
+
+    run, config = _finished_run(run_path)
+    folder = Path(data_dir)
+    if not folder.is_dir():
+        raise RunError(f"--data {folder}: no such folder; give a labelled folder in the {config['data']['dataset']} layout")
+    if dataset_name and dataset_name not in DATASETS:
+        raise RunError(f"--dataset {dataset_name}: unknown; choose from {DATASETS}")
+    choice = DataChoice(**config["data"])
+    norms = choice.norms
+    default_norms = Path(choice.data_dir).parent / "warriner" / "Ratings_Warriner_et_al.csv"
+    if norms is None and not (folder.parent / "warriner").is_dir() and default_norms.is_file():
+        norms = str(default_norms)          # the norms the run was trained with
+    choice = replace(choice, dataset=dataset_name or choice.dataset, data_dir=str(folder.resolve()), norms=norms)
+    dataset = load_dataset(choice)
+    split = run.read_split()
+    seen = (set(split["train"]) | set(split["validation"])) & set(dataset.by_id())
+    if seen:
+        first = sorted(seen)[0]
+        raise RunError(f"{folder} shares {len(seen)} item(s) with the training or validation part of {run.path} "
+                       f"(first: {first}); scoring them would not be a test: remove them or use another folder")
+    if dataset.task != config["task"]:
+        raise RunError(f"{folder} gives task {dataset.task!r} but the run was trained for {config['task']!r}")
+    items = list(dataset.items)
+    print(f"evaluating {run.path} on all {len(items)} items of {folder} (none seen in training)", file=sys.stderr)
+    config = dict(config, data=choice.to_dict())
+    external = {"group_by": f"external folder {folder.name}", "seed": split.get("seed"),
+                "train": len(split["train"]), "validation": len(split["validation"]), "test": len(items)}
+    return _score(run, config, dataset, items, split, Path(report_dir) if report_dir else run.path / f"eval-{folder.name}",
+                  command, cache, n_resamples, external={"folder": str(folder), "split": external})
+
+
+def _score(run: RunDir, config: dict, dataset, test_items: list, split: dict, report_dir: Path, command: str,
+           cache: str | None, n_resamples: int, external: dict | None = None) -> dict:
+    """Predict ``test_items``, score them by task, write metrics.json, predictions.csv, plots and report.md."""
+    from mer_keras.models.registry import get_row
+
+    report_dir.mkdir(parents=True, exist_ok=True)
+    kept, outputs, skipped = predict_run_items(run, config, test_items, cache=FeatureCache(cache))
     metrics = {
         "model": config["model"], "dataset": config["dataset_name"], "task": dataset.task,
-        "data": dataset.description, "n_test": len(kept), "test_skipped": skipped,
+        "data": dataset.description + (f"; external folder {external['folder']}, every item a test item" if external else ""),
+        "n_test": len(kept), "test_skipped": skipped,
         "parameters": config["parameters"], "claimed_parameters": config.get("claimed_parameters"),
-        "split": {"group_by": split["group_by"], "seed": split["seed"],
-                  **{part: len(split[part]) for part in ("train", "validation", "test")}},
+        "split": external["split"] if external else {
+            "group_by": split["group_by"], "seed": split["seed"],
+            **{part: len(split[part]) for part in ("train", "validation", "test")}},
         "training": config["training"] | {"best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
                                           "train_seconds": config.get("train_seconds")},
         "command": {"train": config.get("command", ""), "evaluate": command},
@@ -55,6 +108,8 @@ def evaluate_run(run_path: Path, report_dir: Path | None = None, command: str = 
         "run": run.path.name, "resources": run_resources(config),
         "protocol": config.get("protocol", "documented") if config.get("family", "keras") == "keras" else None,
     }
+    if external:
+        metrics["evaluated_on"] = external["folder"]
     proxy = PROXY_LABEL if config["dataset_name"] == "4q-va" else None
     if proxy:
         metrics["proxy_label"] = proxy

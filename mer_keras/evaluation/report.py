@@ -26,9 +26,13 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
     split = metrics["split"]
     use = ("used with the training part in the cross-validated search" if config.get("family") == "sklearn"
            else "early stopping only")
-    lines.append(f"- Split by {split['group_by']}, seed {split['seed']}: {split['train']} train, "
-                 f"{split['validation']} validation ({use}), {split['test']} test; "
-                 f"no {split['group_by']} on two sides.")
+    if metrics.get("evaluated_on"):
+        lines.append(f"- Test items: every item of `{metrics['evaluated_on']}` ({split['test']}), a folder sharing no item "
+                     f"with the run's {split['train']} training and {split['validation']} validation items (checked by id).")
+    else:
+        lines.append(f"- Split by {split['group_by']}, seed {split['seed']}: {split['train']} train, "
+                     f"{split['validation']} validation ({use}), {split['test']} test; "
+                     f"no {split['group_by']} on two sides.")
     for note in metrics.get("data_notes", config.get("notes", [])):
         if not metrics.get("proxy_label") or metrics["proxy_label"] not in note:
             lines.append(f"- {note}")
