@@ -120,14 +120,43 @@ def window_count(seconds: float, window_seconds: float = 1.0, hop_seconds: float
 _SMILE = None   # one extractor per process (workers build their own)
 
 
+def import_opensmile():
+    """``import opensmile``, with its C library first loaded so that it calls its own functions.
+
+    libSMILEapi.so and TensorFlow's libtensorflow_framework.so.2 both export Ooura's FFT (``rdft``,
+    ``cdft``, ``makewt``, ...), openSMILE's in float and TensorFlow's in double. TensorFlow loads its
+    libraries RTLD_GLOBAL (Keras imports it, even on the JAX backend), and from then on openSMILE's
+    FFT calls resolve to TensorFlow's and corrupt the heap: the process aborts with
+    ``malloc(): invalid size``. Loaded once with RTLD_DEEPBIND (Linux), libSMILEapi resolves its
+    own symbols first, whatever is imported before or after; the package's own ``LoadLibrary`` of
+    the same file then reuses that load.
+    """
+    import sys
+
+    if sys.platform.startswith("linux") and "opensmile.core.lib" not in sys.modules:
+        import ctypes
+        import importlib.util
+        import os
+        import platform
+
+        spec = importlib.util.find_spec("opensmile")
+        if spec is not None and spec.submodule_search_locations:
+            root = Path(list(spec.submodule_search_locations)[0]) / "core" / "bin"
+            for library in sorted(root.glob(f"*{platform.machine()}/libSMILEapi.so")):
+                ctypes.CDLL(str(library), mode=os.RTLD_NOW | os.RTLD_LOCAL | os.RTLD_DEEPBIND)
+                break
+    try:
+        import opensmile
+    except ImportError:
+        raise MerError("--features opensmile on audio needs the opensmile package: pip install opensmile==2.6.0") from None
+    return opensmile
+
+
 def _smile():
     """The ComParE_2016 extractor for LLDs + deltas, one per process."""
     global _SMILE
     if _SMILE is None:
-        try:
-            import opensmile
-        except ImportError:
-            raise MerError("--features opensmile on audio needs the opensmile package: pip install opensmile==2.6.0") from None
+        opensmile = import_opensmile()
         _SMILE = opensmile.Smile(feature_set=opensmile.FeatureSet.ComParE_2016, feature_level=LLD_LEVELS)
     return _SMILE
 

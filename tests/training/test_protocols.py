@@ -102,6 +102,16 @@ def test_tuned_run_never_sees_test_items_and_reports_its_protocol(fourq_dir, tmp
     assert "Protocol **tuned**" in report and "Augmentation of training items only" in report
     assert "collapse" in json.loads((run / "metrics.json").read_text())
 
+    from mer_keras.evaluation import validation
+
+    touched = []
+    real_predict = validation.predict_run_items
+    monkeypatch.setattr(validation, "predict_run_items",
+                        lambda run_dir, config, items, **kw: touched.extend(i.item_id for i in items) or real_predict(run_dir, config, items, **kw))
+    assert validation.main([str(run), "--out", str(tmp_path / "selection"), "--cache", str(tmp_path / "cache")]) == 0
+    assert sorted(touched) == sorted(split["validation"])
+    assert "| tuned | 1 |" in (tmp_path / "selection" / "report.md").read_text()
+
 
 def test_protocol_tuned_is_refused_for_the_classic_models(capsys, tmp_path):
     assert train_main(["--model", "ridge", "--protocol", "tuned", "--out", str(tmp_path / "r")]) == 2

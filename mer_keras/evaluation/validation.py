@@ -1,0 +1,100 @@
+"""What each protocol did on VALIDATION items (never test): the figures that decide between training
+settings. ``python -m mer_keras.evaluation.validation RUN [RUN ...] --out reports/protocol-selection``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from mer_keras.data.registry import load_dataset
+from mer_keras.data.targets import OUTPUTS, decode_predictions, encode_targets
+from mer_keras.evaluation.collapse import regression_collapse
+from mer_keras.evaluation.format import fmt
+from mer_keras.evaluation.metrics import quadrant_metrics, regression_metrics
+from mer_keras.features.cache import FeatureCache
+from mer_keras.inference import predict_run_items
+from mer_keras.runs import RunDir, write_json, write_text
+
+
+def validation_figures(run_path: Path, cache: str | None = None) -> dict:
+    """The run's model on its own validation part: mean R², mean CCC, spread ratios (va) or quadrant
+    accuracy (quadrant), with the protocol, best epoch and epochs run."""
+    run = RunDir(run_path)
+    config = run.read_config()
+    split = run.read_split()
+    dataset = load_dataset(config["data"])
+    by_id = dataset.by_id()
+    items = [by_id[i] for i in split["validation"] if i in by_id]
+    kept, outputs, _ = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1)
+    row = {"run": run.path.name, "protocol": config.get("protocol", "documented"), "seed": split["seed"],
+           "n_validation": len(kept), "best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
+           "train_seconds": config.get("train_seconds"), "task": dataset.task}
+    if dataset.task == "va":
+        true = np.array([[item.labels[d] for d in OUTPUTS] for item in kept])
+        pred = np.array([[p[d] for d in OUTPUTS] for p in decode_predictions(outputs, "va")])
+        figures = regression_metrics(true, pred)
+        row |= {"r2": figures["r2"]["mean"], "ccc": figures["ccc"]["mean"],
+                "spread_ratio": regression_collapse(true, pred)["spread_ratio"]}
+    elif dataset.task == "quadrant":
+        decoded = decode_predictions(outputs, "quadrant")
+        row["quadrant_accuracy"] = quadrant_metrics([i.labels["quadrant"] for i in kept], [p["quadrant"] for p in decoded],
+                                                    encode_targets(kept, "quadrant"), outputs)["quadrant_accuracy"]
+    return row
+
+
+def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
+    """Per run and per protocol (mean ± sd over seeds) validation figures, as report.md and metrics.json."""
+    out = Path(out)
+    figures = [f for f in ("r2", "ccc", "quadrant_accuracy") if any(f in r for r in rows)]
+    lines = ["# Protocols on validation items (never test)", "",
+             "Each run's model on its own validation part (artist-grouped, drawn from the training songs), after "
+             "training under its protocol. These are the figures that decide between training settings; the test "
+             "songs are scored once, by evaluate.py, in the runs' own reports.", "",
+             "| protocol | runs | " + " | ".join(f"validation {f} (mean ± sd)" for f in figures) + " | best epoch / epochs run |",
+             "|---|---|" + "---|" * len(figures) + "---|"]
+    protocols = sorted({r["protocol"] for r in rows})
+    for protocol in protocols:
+        group = [r for r in rows if r["protocol"] == protocol]
+        cells = []
+        for f in figures:
+            values = [r[f] for r in group if f in r]
+            cells.append(f"{fmt(float(np.mean(values)))} ± {fmt(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)}")
+        epochs = ", ".join(f"{r['best_epoch']}/{r['epochs_run']}" for r in group)
+        lines.append(f"| {protocol} | {len(group)} | " + " | ".join(cells) + f" | {epochs} |")
+    lines += ["", "| run | protocol | seed | n | " + " | ".join(figures) + " | spread ratio (valence, arousal) |",
+              "|---|---|---|---|" + "---|" * len(figures) + "---|"]
+    for r in rows:
+        spread = r.get("spread_ratio")
+        lines.append(f"| {r['run']} | {r['protocol']} | {r['seed']} | {r['n_validation']} | "
+                     + " | ".join(fmt(r.get(f)) for f in figures)
+                     + f" | {fmt(spread['valence'], 2) + ', ' + fmt(spread['arousal'], 2) if spread else '-'} |")
+    lines += ["", "## Command", "", "```", command, "```", ""]
+    write_json(out / "metrics.json", {"runs": rows, "command": command})
+    return write_text(out / "report.md", "\n".join(lines))
+
+
+def main(argv=None) -> int:
+    from mer_keras.errors import MerError
+
+    parser = argparse.ArgumentParser(prog="python -m mer_keras.evaluation.validation",
+                                     description="Score runs on their own validation items (never test).")
+    parser.add_argument("runs", nargs="+")
+    parser.add_argument("--out", required=True, help="report folder")
+    parser.add_argument("--cache")
+    args = parser.parse_args(argv)
+    command = "python -m mer_keras.evaluation.validation " + " ".join(sys.argv[1:] if argv is None else argv)
+    try:
+        rows = [validation_figures(Path(run), args.cache) for run in args.runs]
+        path = write_validation_report(rows, Path(args.out), command)
+    except MerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
