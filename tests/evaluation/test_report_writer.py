@@ -61,3 +61,25 @@ def test_comparison_of_the_speech_pair(tmp_path):
     assert outcomes["parameters"] == "does not hold" and outcomes["train_seconds"] == "holds"
     text = (tmp_path / "report.md").read_text()
     assert "| claim (seed 004) | figure | cnn_lstm | attn_crnn |" in text and (tmp_path / "comparison.png").is_file()
+
+
+def test_yardstick_is_the_best_classic_model_on_the_same_seeds(tmp_path):
+    import json
+
+    from mer_keras.evaluation.summary import find_yardstick
+
+    def summary(model, values, seeds):
+        return {"model": model, "dataset": "4q-va", "task": "va", "n_runs": len(values), "seeds": seeds,
+                "runs": [f"{model}-seed{s}" for s in seeds], "per_run": {},
+                "r2": {"mean": {"mean": sum(values) / len(values), "sd": 0.0, "values": values}}}
+
+    for folder, content in {"ridge": summary("ridge", [0.3, 0.3, 0.3], [0, 1, 2]),
+                            "xgboost": summary("xgboost", [0.4, 0.38, 0.42], [0, 1, 2]),
+                            "svr-other-seeds": summary("svr", [0.9], [7]),
+                            "crnn": summary("crnn", [0.9, 0.9, 0.9], [0, 1, 2])}.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "metrics.json").write_text(json.dumps(content))
+    mine = summary("crnn", [0.2, 0.3, 0.4, 0.5, 0.6], [0, 1, 2, 3, 4])
+    best = find_yardstick(tmp_path, mine, [])
+    assert best["model"] == "xgboost" and best["seeds"] == [0, 1, 2]     # svr: other seeds; crnn: not classic
+    assert np.isclose(best["mean"], 0.4) and np.isclose(best["this_mean"], 0.3)
