@@ -92,3 +92,50 @@ def compare_models(groups: dict[str, list[dict]], report_dir: Path, command: str
         plots.comparison(rows, report_dir / "comparison.png")
     write_comparison_report(comparison, report_dir)
     return comparison
+
+
+def compare_reports(report_dirs: list[Path], out: Path, command: str) -> dict:
+    """Side by side from committed summaries (no test item is scored again): each folder holds a summary
+    ``metrics.json`` and one sub-folder per run with that run's ``metrics.json``."""
+    import json
+
+    from mer_keras.errors import RunError
+
+    groups: dict[str, list[dict]] = {}
+    for folder in map(Path, report_dirs):
+        summary_path = folder / "metrics.json"
+        if not summary_path.is_file():
+            raise RunError(f"{summary_path} not found: pass report folders written by evaluate.py over several runs")
+        summary = json.loads(summary_path.read_text())
+        runs = [json.loads((folder / name / "metrics.json").read_text()) for name in summary.get("runs", [])]
+        if not runs:
+            raise RunError(f"{summary_path} is not a summary over runs (no `runs`)")
+        protocol = summary.get("protocol") or runs[0].get("protocol")
+        label = summary["model"] if protocol in (None, "documented") else f"{summary['model']}-{protocol}"
+        groups[label] = runs
+    return compare_models(groups, Path(out), command)
+
+
+def main(argv=None) -> int:
+    import argparse
+    import sys
+
+    from mer_keras.errors import MerError
+
+    parser = argparse.ArgumentParser(prog="python -m mer_keras.evaluation.comparison",
+                                     description="Side by side of committed summaries (e.g. one model's two protocols).")
+    parser.add_argument("reports", nargs="+", help="summary report folders (evaluate.py over several runs)")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    command = "python -m mer_keras.evaluation.comparison " + " ".join(sys.argv[1:] if argv is None else argv)
+    try:
+        compare_reports(args.reports, Path(args.out), command)
+    except MerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {Path(args.out) / 'report.md'}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -83,3 +83,22 @@ def test_yardstick_is_the_best_classic_model_on_the_same_seeds(tmp_path):
     best = find_yardstick(tmp_path, mine, [])
     assert best["model"] == "xgboost" and best["seeds"] == [0, 1, 2]     # svr: other seeds; crnn: not classic
     assert np.isclose(best["mean"], 0.4) and np.isclose(best["this_mean"], 0.3)
+
+
+def test_protocols_side_by_side_from_committed_summaries(tmp_path):
+    from mer_keras.evaluation.comparison import compare_reports
+    from mer_keras.runs import write_json
+
+    for folder, protocol, values in (("doc", "documented", (0.20, 0.25)), ("tuned", "tuned", (0.35, 0.40))):
+        runs = []
+        for seed, r2 in enumerate(values):
+            metrics = _va_metrics(r2, f"crnn-seed{seed}") | {"protocol": protocol, "collapse": {"flagged": r2 < 0.21}}
+            write_json(tmp_path / folder / metrics["run"] / "metrics.json", metrics)
+            runs.append(metrics)
+        summarise_runs(runs, [m["run"] for m in runs], tmp_path / folder, "cmd")
+    comparison = compare_reports([tmp_path / "doc", tmp_path / "tuned"], tmp_path / "side", "python -m ...")
+    assert set(comparison["models"]) == {"crnn", "crnn-tuned"}
+    assert np.isclose(comparison["models"]["crnn-tuned"]["headline"]["mean R²"]["mean"], 0.375)
+    assert comparison["models"]["crnn"]["collapsed_runs"] == ["crnn-seed0"]
+    text = (tmp_path / "side" / "report.md").read_text()
+    assert "| crnn-tuned | tuned | 2 | 0.375 ± 0.035 (0.350, 0.400)" in text
