@@ -58,7 +58,15 @@ class ResumableEarlyStopping(_callback_base()):
 
     def on_epoch_end(self, epoch, logs=None):
         logs = dict(logs or {})
-        value = float(logs.get(self.monitor, math.nan))
+        if self.monitor not in logs:
+            from mer_keras.errors import RunError
+
+            raise RunError(f"early stopping monitors {self.monitor!r}, which the epoch's logs lack ({sorted(logs)}); "
+                           "fix `monitor` in specs/protocols.yaml")
+        value = float(logs[self.monitor])
+        if math.isnan(value):
+            print(f"warning: epoch {epoch + 1}: {self.monitor} is NaN; it does not count as an improvement "
+                  "(the best earlier weights are kept)", file=sys.stderr)
         if self._improved(value):
             self.state.update(best=value, best_epoch=epoch, wait=0)
             self.model.save_weights(self.run.best_weights)
