@@ -81,6 +81,10 @@ def _train(argv, script):
     return 0
 
 
+_TRUST_PICKLE_HELP = ("open a run whose model is a pickle (model.joblib, runs trained before pickle-free baselines); "
+                      "unsafe: a pickle runs whatever code it carries when opened, so only for runs you made or trust")
+
+
 def _evaluate(argv, script):
     parser = argparse.ArgumentParser(prog="evaluate.py", description="Score runs on their test items; write metrics.json and report.md.")
     parser.add_argument("runs", nargs="*", help="run directories (several: one per seed, plus a summary); "
@@ -91,7 +95,15 @@ def _evaluate(argv, script):
     parser.add_argument("--data", help="score the run on another labelled folder (every item there is a test item; "
                                        "refused if it shares an item with the run's training or validation part)")
     parser.add_argument("--dataset", help="with --data: the folder's dataset layout (default: the run's)")
+    parser.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE_HELP)
     args = parser.parse_args(argv)
+    from mer_keras.inference import trusting_pickles
+
+    with trusting_pickles(args.trust_pickle):
+        return _evaluate_runs(args, script, argv)
+
+
+def _evaluate_runs(args, script, argv):
     from mer_keras.evaluation.evaluate import evaluate_run
 
     command = _command(script, argv)
@@ -165,6 +177,7 @@ def _predict(argv, script):
     parser.add_argument("--run", help="trained run directory (default: the newest under runs/)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--cache", help="feature cache folder")
+    parser.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE_HELP)
     args = parser.parse_args(argv)
     from mer_keras.inference import latest_run
     from mer_keras.predict import predict_files
@@ -172,7 +185,7 @@ def _predict(argv, script):
     run = Path(args.run) if args.run else latest_run()
     if not args.run:
         print(f"using run {run}", file=sys.stderr)
-    rows = predict_files(run, args.files, cache=args.cache)
+    rows = predict_files(run, args.files, cache=args.cache, trust_pickle=args.trust_pickle)
     if args.json:
         print(json.dumps(rows, indent=1))
     else:

@@ -13,9 +13,13 @@ from mer_keras.inference import latest_run, predict_run_items  # noqa: F401  (la
 from mer_keras.runs import RunDir
 
 
-def predict_files(run_path: Path, files: list[str], cache: str | None = None) -> list[dict]:
+def predict_files(run_path: Path, files: list[str], cache: str | None = None,
+                  trust_pickle: bool | None = None) -> list[dict]:
     """One row per file: ``{"file", "valence", "arousal"}`` (1-9), ``{"file", "quadrant", ...}``,
-    ``{"file", "emotion", "probabilities"}`` (speech runs), or ``{"file", "error"}``."""
+    ``{"file", "emotion", "probabilities"}`` (speech runs), or ``{"file", "error"}``.
+
+    The run is checked against its ``manifest.json`` before its model is opened; a run whose model is a
+    pickle (``model.joblib``) is refused unless ``trust_pickle`` (None: as ``inference.trusting_pickles`` says)."""
     run = RunDir(run_path)
     config = run.read_config()
     if config["feature"]["kind"] not in ("logmel", "handcrafted", "waveform", "embeddings"):
@@ -27,7 +31,7 @@ def predict_files(run_path: Path, files: list[str], cache: str | None = None) ->
     items = [Item(item_id=str(index), group=str(index), path=Path(file)) for index, file in enumerate(files)]
     rows = {index: {"file": file} for index, file in enumerate(files)}
     kept, outputs, skipped = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1,
-                                               require_any=False)
+                                               require_any=False, trust_pickle=trust_pickle)
     for item, decoded in zip(kept, decode_predictions(outputs, config["task"])):
         rows[int(item.item_id)].update(decoded)
     for item_id, reason in skipped:

@@ -13,11 +13,11 @@ import json
 import re
 from pathlib import Path
 
-import joblib
 import numpy as np
 import pytest
 
 from mer_keras.cli import predict_main, train_main
+from mer_keras.runs import RunDir
 from tests.conftest import make_4q, write_audio
 
 OUTPUT = (0.5, -0.5)                       # (valence, arousal) as the model emits them
@@ -25,11 +25,17 @@ EXPECTED = {"valence": 7.0, "arousal": 3.0}  # on the 1-9 scale
 
 
 def _constant_sklearn(run: Path) -> None:
-    from sklearn.dummy import DummyRegressor
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from mer_keras.models.baseline_io import save_baseline
 
     n_features = int(np.prod(json.loads((run / "config.json").read_text())["input_shape"]))
-    model = DummyRegressor(strategy="constant", constant=np.array(OUTPUT)).fit(np.zeros((2, n_features)), np.zeros((2, 2)))
-    joblib.dump(model, run / "model.joblib")
+    constant = Pipeline([("scale", StandardScaler()), ("model", Ridge())])
+    constant.fit(np.zeros((2, n_features)), np.array([OUTPUT, OUTPUT]))    # coef 0, intercept OUTPUT
+    save_baseline(constant, run)
+    RunDir(run).write_manifest()       # the run's files changed on purpose: record them again
 
 
 def _constant_keras(run: Path) -> None:
@@ -40,6 +46,7 @@ def _constant_keras(run: Path) -> None:
     pooled = keras.layers.GlobalAveragePooling1D()(inputs)
     outputs = keras.layers.Dense(2, kernel_initializer="zeros", bias_initializer=keras.initializers.Constant(OUTPUT))(pooled)
     keras.Model(inputs, outputs).save(run / "model.keras")
+    RunDir(run).write_manifest()       # the run's files changed on purpose: record them again
 
 
 @pytest.fixture(scope="module")

@@ -146,9 +146,9 @@ def feature_importances(run: RunDir, config: dict, top: int = 20) -> list[dict]:
 
     if config.get("family") != "sklearn":
         return []
-    import joblib
+    from mer_keras.inference import load_baseline_model
 
-    model = joblib.load(run / "model.joblib").named_steps["model"]
+    model = load_baseline_model(run).named_steps["model"]     # pickle-free files, checked against the manifest
     values = getattr(model, "feature_importances_", None)
     if values is None:
         return []

@@ -230,6 +230,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                   averaged_weights=state.get("averaged"), train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
                   wall_seconds_this_session=round(time.time() - started, 1))
     run.write_config(config)
+    run.write_manifest()        # last: sha256 and size of every file of the run (not the resume checkpoints)
     _log(f"finished: best epoch {config['best_epoch']} of {config['epochs_run']}; run saved to {run.path}. "
          f"Next: python evaluate.py {run.path}")
     return run
@@ -238,8 +239,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
 def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     """Grid search with group folds over all training songs (train + validation parts); test untouched."""
 
-    import joblib
-
+    from mer_keras.models.baseline_io import save_baseline
     from mer_keras.models.baselines import search_baseline
     from mer_keras.models.registry import model_spec
 
@@ -257,7 +257,7 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     started = time.time()
     search = search_baseline(request.model, features, targets, groups, seed=request.seed)
     seconds = time.time() - started
-    joblib.dump(search.best_estimator_, run / "model.joblib")
+    save_baseline(search.best_estimator_, run.path)      # pickle-free: baseline.json + .npz / xgboost JSON / skops
     names = feature_names_for(prepared)
     write_json(run / "feature_names.json", names)
     results = search.cv_results_
@@ -275,6 +275,7 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
         "status": "finished", "train_seconds": round(seconds, 1), "peak_rss_mib": peak_rss_mib(),
     }
     run.write_config(config)
+    run.write_manifest()        # last: sha256 and size of every file of the run
     _log(f"finished: best {search_record['best_params']} (CV mean R² {search.best_score_:.3f}) in {seconds:.0f} s; "
          f"run saved to {run.path}. Next: python evaluate.py {run.path}")
     return run
