@@ -104,3 +104,30 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     write_json(report_dir / "metrics.json", summary)
     write_summary_report(summary, keys, report_dir)
     return summary
+
+
+def resummarise(report_dir: Path, command: str) -> dict:
+    """Summarise again from the per-run ``metrics.json`` in the sub-folders of ``report_dir`` (e.g. after
+    one more seed was scored into it); no test item is scored again."""
+    from mer_keras.errors import RunError
+
+    report_dir = Path(report_dir)
+    paths = sorted(path for path in report_dir.glob("*/metrics.json"))
+    if not paths:
+        raise RunError(f"{report_dir} has no run sub-folders with metrics.json")
+    all_metrics = [json.loads(path.read_text()) for path in paths]
+    return summarise_runs(all_metrics, [path.parent.name for path in paths], report_dir, command,
+                          yardstick_root=report_dir.parent)
+
+
+if __name__ == "__main__":
+    import sys
+
+    from mer_keras.errors import MerError
+
+    if len(sys.argv) != 2:
+        raise SystemExit("usage: python -m mer_keras.evaluation.summary REPORT_DIR  (re-summarise its run sub-folders)")
+    try:
+        resummarise(Path(sys.argv[1]), "python -m mer_keras.evaluation.summary " + sys.argv[1])
+    except MerError as exc:
+        raise SystemExit(f"error: {exc}")

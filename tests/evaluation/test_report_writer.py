@@ -102,3 +102,14 @@ def test_protocols_side_by_side_from_committed_summaries(tmp_path):
     assert comparison["models"]["crnn"]["collapsed_runs"] == ["crnn-seed0"]
     text = (tmp_path / "side" / "report.md").read_text()
     assert "| crnn-tuned | tuned | 2 | 0.375 ± 0.035 (0.350, 0.400)" in text
+
+
+def test_resummarise_from_run_folders_without_scoring_again(tmp_path):
+    from mer_keras.evaluation.summary import resummarise
+    from mer_keras.runs import write_json
+
+    for seed, r2 in enumerate((0.2, 0.3, 0.4)):
+        write_json(tmp_path / "crnn" / f"crnn-seed{seed}" / "metrics.json", _va_metrics(r2, f"crnn-seed{seed}"))
+    summary = resummarise(tmp_path / "crnn", "cmd")
+    assert summary["n_runs"] == 3 and np.isclose(summary["r2"]["mean"]["mean"], 0.3)
+    assert (tmp_path / "crnn" / "report.md").is_file()
