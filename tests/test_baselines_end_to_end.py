@@ -69,6 +69,22 @@ def test_deam_opensmile_summary(tmp_path):
     assert evaluate_main([str(run), "--resamples", "20"]) == 0
 
 
+def test_4q_opensmile_computed_from_audio(bigger_4q, tmp_path):
+    """--features opensmile on 4Q: DEAM's layout computed from the audio, summarised per clip (issue 17)."""
+    run = tmp_path / "ridge-os"
+    assert train_main(["--model", "ridge", "--data", str(bigger_4q), "--features", "opensmile",
+                       "--workers", "1", "--out", str(run)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["feature"]["kind"] == "opensmile_audio_summary" and config["n_features"] == 520
+    assert config["feature"]["params"]["frames"] == 59 and config["input_shape"] == [1, 520]
+    assert len(config["padded"]) == config["n_items"]["train"] + config["n_items"]["validation"]  # 2 s clips
+    names = json.loads((run / "feature_names.json").read_text())
+    assert names[0] == "F0final_sma_stddev_mean" and names[260] == "F0final_sma_stddev_std" and len(names) == 520
+    assert evaluate_main([str(run), "--resamples", "20"]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["r2"]) == {"valence", "arousal", "mean"} and metrics["n_test"] > 0
+
+
 def test_baselines_refuse_log_mel_sequences(bigger_4q, tmp_path, capsys):
     assert train_main(["--model", "ridge", "--data", str(bigger_4q), "--features", "mel", "--out", str(tmp_path / "r")]) == 2
     assert "handcrafted or opensmile" in capsys.readouterr().err

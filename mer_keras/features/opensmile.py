@@ -197,8 +197,8 @@ def opensmile_frames_from_signal(signal: np.ndarray, sample_rate: int, window_se
     np.ndarray, shape (n_windows, 260), float32
         Row ``k`` summarises the 10 ms LLD frames starting in ``[k * hop, k * hop + window)`` s;
         ``n_windows = window_count(n_samples / sample_rate, ...)`` (complete windows only, may be 0).
-        Columns as :func:`opensmile_audio_columns`; units those of each LLD (Hz for F0 and the
-        spectral centroid/roll-offs, dB for logHNR, linear magnitudes elsewhere).
+        Columns as :func:`opensmile_audio_columns`, each in its LLD's unit (Hz for ``F0final_sma``
+        and the spectral centroid and roll-offs; per 10 ms frame for the deltas).
     """
     n_windows = window_count(signal.size / sample_rate, window_seconds, hop_seconds)
     n_columns = 2 * len(_smile().feature_names)
