@@ -9,17 +9,14 @@ import shlex
 import sys
 from pathlib import Path
 
-from mer_keras.errors import MerError
+from mer_keras.errors import MerError, exit_status
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _guard(function, argv, script):
     try:
-        return function(argv, script)
-    except MerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return exit_status(function, argv, script)
     except KeyboardInterrupt:
         print("interrupted; a training run continues from its last completed epoch with --resume", file=sys.stderr)
         return 130

@@ -15,3 +15,17 @@ class RunError(MerError):
 
 class SpecError(MerError, ValueError):
     """A spec file (``specs/*.yaml``) or a model option is invalid: unknown layer, optimizer, preset, option."""
+
+
+def exit_status(function, *args) -> int:
+    """Run a command-line entry point: its return value when that is an exit status (an int), else 0; for a
+    project error, one line ``error: <message>`` on stderr and status 2 (never a traceback). Shared by the
+    three scripts, the audit and the evaluation modules' ``python -m`` commands."""
+    import sys
+
+    try:
+        status = function(*args)
+    except MerError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return status if isinstance(status, int) and not isinstance(status, bool) else 0

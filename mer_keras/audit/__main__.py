@@ -18,7 +18,7 @@ from mer_keras.data.deam_labels import (CROSSED_PAIRS, DYNAMIC_FILES, KNOWN_OUTC
                                          STRAIGHT_PAIRS, SUBSETS, SWAP_MARGIN, SubsetAudit, audit_deam,
                                          file_sha256)
 from mer_keras.data.deam import STATIC_1_2000, STATIC_2000_2058
-from mer_keras.errors import DataError, MerError
+from mer_keras.errors import DataError, exit_status
 
 DEFAULT_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "deam"
 DEFAULT_OUT = Path("reports", "deam-label-audit")
@@ -146,12 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
     command = " ".join(["python -m mer_keras.audit", *map(shlex.quote, argv)])
-    try:
-        run_deam_audit(args.data, args.out, command)
-    except MerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    return exit_status(run_deam_audit, args.data, args.out, command)
 
 
 if __name__ == "__main__":

@@ -120,7 +120,7 @@ def main(argv=None) -> int:
     import argparse
     import sys
 
-    from mer_keras.errors import MerError
+    from mer_keras.errors import exit_status
 
     parser = argparse.ArgumentParser(prog="python -m mer_keras.evaluation.comparison",
                                      description="Side by side of committed summaries (e.g. one model's two protocols).")
@@ -128,13 +128,10 @@ def main(argv=None) -> int:
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     command = "python -m mer_keras.evaluation.comparison " + " ".join(sys.argv[1:] if argv is None else argv)
-    try:
-        compare_reports(args.reports, Path(args.out), command)
-    except MerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {Path(args.out) / 'report.md'}", file=sys.stderr)
-    return 0
+    status = exit_status(compare_reports, args.reports, Path(args.out), command)
+    if status == 0:
+        print(f"wrote {Path(args.out) / 'report.md'}", file=sys.stderr)
+    return status
 
 
 if __name__ == "__main__":

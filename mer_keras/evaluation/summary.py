@@ -123,11 +123,8 @@ def resummarise(report_dir: Path, command: str) -> dict:
 if __name__ == "__main__":
     import sys
 
-    from mer_keras.errors import MerError
+    from mer_keras.errors import exit_status
 
     if len(sys.argv) != 2:
         raise SystemExit("usage: python -m mer_keras.evaluation.summary REPORT_DIR  (re-summarise its run sub-folders)")
-    try:
-        resummarise(Path(sys.argv[1]), "python -m mer_keras.evaluation.summary " + sys.argv[1])
-    except MerError as exc:
-        raise SystemExit(f"error: {exc}")
+    sys.exit(exit_status(lambda: resummarise(Path(sys.argv[1]), "python -m mer_keras.evaluation.summary " + sys.argv[1])))

@@ -77,7 +77,7 @@ def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
 
 
 def main(argv=None) -> int:
-    from mer_keras.errors import MerError
+    from mer_keras.errors import exit_status
 
     parser = argparse.ArgumentParser(prog="python -m mer_keras.evaluation.validation",
                                      description="Score runs on their own validation items (never test).")
@@ -86,14 +86,11 @@ def main(argv=None) -> int:
     parser.add_argument("--cache")
     args = parser.parse_args(argv)
     command = "python -m mer_keras.evaluation.validation " + " ".join(sys.argv[1:] if argv is None else argv)
-    try:
-        rows = [validation_figures(Path(run), args.cache) for run in args.runs]
-        path = write_validation_report(rows, Path(args.out), command)
-    except MerError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    print(f"wrote {path}", file=sys.stderr)
-    return 0
+    def run() -> None:
+        rows = [validation_figures(Path(path), args.cache) for path in args.runs]
+        print(f"wrote {write_validation_report(rows, Path(args.out), command)}", file=sys.stderr)
+
+    return exit_status(run)
 
 
 if __name__ == "__main__":
