@@ -26,6 +26,12 @@ def _command(script: str, argv: list[str]) -> str:
     return " ".join(["python", script, *map(shlex.quote, argv)])
 
 
+def _ablations():
+    from mer_keras.training.protocols import ABLATIONS
+
+    return ABLATIONS
+
+
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
     parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, ridge, svr, xgboost; speech: cnn_lstm, attn_crnn")
@@ -62,6 +68,12 @@ def train_parser() -> argparse.ArgumentParser:
                         help="Keras models: 'documented' (default; the spec's training exactly, used for the documents' "
                              "verdicts) or 'tuned' (the same layers trained as fairly as the project can: "
                              "specs/protocols.yaml)")
+    parser.add_argument("--ablate", action="append", metavar="CHOICE",
+                        help="with --protocol tuned: turn one tuned choice off to measure it on validation songs "
+                             "(repeatable): " + ", ".join(sorted(_ablations())))
+    parser.add_argument("--validation-fold", metavar="K/N",
+                        help="validation part = fold K of a grouped N-fold partition of the training songs (test part "
+                             "unchanged), to compare choices over N validation folds")
     parser.add_argument("--preset", help="vit / ast: a named size from specs/<model>.yaml `presets` (e.g. vit_base_16, "
                                          "ast_paper); default: the small configuration in `model`")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "

@@ -21,13 +21,30 @@ def _group_split(ids: list[str], groups: list[str], fraction: float, seed: int) 
     return [ids[i] for i in sorted(keep)], [ids[i] for i in sorted(held)]
 
 
+def _group_fold(ids: list[str], groups: list[str], fold: int, folds: int, seed: int) -> tuple[list[str], list[str]]:
+    """Fold ``fold`` of a seeded grouped ``folds``-fold partition: (the other folds' ids, this fold's ids)."""
+    names = sorted(set(groups))
+    if not 2 <= folds <= len(names):
+        raise DataError(f"grouped {folds}-fold validation needs between 2 and {len(names)} folds "
+                        f"({len(names)} training groups)")
+    if not 0 <= fold < folds:
+        raise DataError(f"validation fold {fold} does not exist; choose 0..{folds - 1}")
+    order = np.random.default_rng(seed).permutation(len(names))
+    held = {names[i] for rank, i in enumerate(order) if rank % folds == fold}
+    keep = [i for i, g in zip(ids, groups) if g not in held]
+    return keep, [i for i, g in zip(ids, groups) if g in held]
+
+
 def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
-               validation_fraction: float = 0.1, group_by: str = "group") -> dict:
+               validation_fraction: float = 0.1, group_by: str = "group",
+               validation_fold: tuple[int, int] | None = None) -> dict:
     """Split items by group into train / validation / test.
 
     The test part takes ``test_fraction`` of the groups (rounded up, as scikit-learn does:
     1,744 DEAM songs give 1,395 / 349); the validation part, used for early stopping only,
-    takes ``validation_fraction`` of the remaining training groups.
+    takes ``validation_fraction`` of the remaining training groups. With ``validation_fold=(k, n)`` the
+    validation part is instead fold ``k`` of a grouped ``n``-fold partition of the training groups (the
+    test part is the same as without it), so that choices can be compared over ``n`` validation folds.
 
     Returns
     -------
@@ -39,10 +56,17 @@ def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
     train_ids, test_ids = _group_split(ids, groups, test_fraction, seed)
     by_id = {item.item_id: item for item in items}
     train_groups = [by_id[i].group for i in train_ids]
-    fit_ids, validation_ids = _group_split(train_ids, train_groups, validation_fraction, seed + 1)
-    return {"seed": seed, "group_by": group_by, "test_fraction": test_fraction,
-            "validation_fraction": validation_fraction,
-            "train": fit_ids, "validation": validation_ids, "test": test_ids}
+    if validation_fold is None:
+        fit_ids, validation_ids = _group_split(train_ids, train_groups, validation_fraction, seed + 1)
+    else:
+        fit_ids, validation_ids = _group_fold(train_ids, train_groups, *validation_fold, seed=seed + 1)
+        validation_fraction = None
+    split = {"seed": seed, "group_by": group_by, "test_fraction": test_fraction,
+             "validation_fraction": validation_fraction,
+             "train": fit_ids, "validation": validation_ids, "test": test_ids}
+    if validation_fold is not None:
+        split["validation_fold"] = list(validation_fold)
+    return split
 
 
 def check_disjoint(split: dict, items: list[Item]) -> None:

@@ -29,7 +29,10 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
     by_id = dataset.by_id()
     items = [by_id[i] for i in split["validation"] if i in by_id]
     kept, outputs, _ = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1)
+    ablations = config.get("ablations") or []
     row = {"run": run.path.name, "protocol": config.get("protocol", "documented"), "seed": split["seed"],
+           "setting": config.get("protocol", "documented") + "".join(f" -{name}" for name in ablations),
+           "ablations": ablations, "validation_fold": split.get("validation_fold"),
            "n_validation": len(kept), "best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
            "train_seconds": config.get("train_seconds"), "task": dataset.task}
     if dataset.task == "va":
@@ -45,34 +48,58 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
     return row
 
 
+def _mean_sd(values: list[float]) -> str:
+    if not values:
+        return "-"
+    return f"{fmt(float(np.mean(values)))} ± {fmt(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)}"
+
+
 def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
-    """Per run and per protocol (mean ± sd over seeds) validation figures, as report.md and metrics.json."""
+    """Per run and per setting (a protocol, less any ablated choice; mean ± sd over seeds or validation
+    folds) validation figures, as report.md and metrics.json. Where the runs of a setting pair with tuned
+    runs (same seed and validation fold), the mean paired difference to tuned is given too."""
     out = Path(out)
     figures = [f for f in ("r2", "ccc", "quadrant_accuracy") if any(f in r for r in rows)]
+    for r in rows:
+        r.setdefault("setting", r["protocol"])
     lines = ["# Protocols on validation items (never test)", "",
              "Each run's model on its own validation part (artist-grouped, drawn from the training songs), after "
              "training under its protocol. These are the figures that decide between training settings; the test "
              "songs are scored once, by evaluate.py, in the runs' own reports.", "",
-             "| protocol | runs | " + " | ".join(f"validation {f} (mean ± sd)" for f in figures) + " | best epoch / epochs run |",
-             "|---|---|" + "---|" * len(figures) + "---|"]
-    protocols = sorted({r["protocol"] for r in rows})
-    for protocol in protocols:
-        group = [r for r in rows if r["protocol"] == protocol]
-        cells = []
+             "A setting `tuned -NAME` is the tuned protocol with one choice turned off (`train.py --ablate NAME`); "
+             "runs with a validation fold K/N validate on fold K of a grouped N-fold partition of the training "
+             "songs (`--validation-fold K/N`), the test songs being the seed's own and untouched.", "",
+             "| setting | runs | " + " | ".join(f"validation {f} (mean ± sd)" for f in figures)
+             + " | " + " | ".join(f"{f} minus tuned, paired (mean ± sd)" for f in figures)
+             + " | best epoch / epochs run |",
+             "|---|---|" + "---|" * (2 * len(figures)) + "---|"]
+    pair_key = lambda r: (r["seed"], tuple(r.get("validation_fold") or ()))  # noqa: E731
+    tuned = {pair_key(r): r for r in rows if r["setting"] == "tuned"}
+    summary = {}
+    for setting in sorted({r["setting"] for r in rows}, key=lambda s: (s != "documented", s != "tuned", s)):
+        group = [r for r in rows if r["setting"] == setting]
+        cells, deltas, summary[setting] = [], [], {"runs": len(group)}
         for f in figures:
             values = [r[f] for r in group if f in r]
-            cells.append(f"{fmt(float(np.mean(values)))} ± {fmt(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)}")
+            cells.append(_mean_sd(values))
+            paired = [r[f] - tuned[pair_key(r)][f] for r in group
+                      if setting != "tuned" and f in r and pair_key(r) in tuned and f in tuned[pair_key(r)]]
+            deltas.append(_mean_sd(paired) + f" (n={len(paired)})" if paired else "-")
+            summary[setting][f] = {"mean": float(np.mean(values)) if values else None,
+                                   "minus_tuned": [float(v) for v in paired]}
         epochs = ", ".join(f"{r['best_epoch']}/{r['epochs_run']}" for r in group)
-        lines.append(f"| {protocol} | {len(group)} | " + " | ".join(cells) + f" | {epochs} |")
-    lines += ["", "| run | protocol | seed | n | " + " | ".join(figures) + " | spread ratio (valence, arousal) |",
-              "|---|---|---|---|" + "---|" * len(figures) + "---|"]
+        lines.append(f"| {setting} | {len(group)} | " + " | ".join(cells) + " | " + " | ".join(deltas) + f" | {epochs} |")
+    lines += ["", "| run | setting | seed | validation fold | n | " + " | ".join(figures)
+              + " | spread ratio (valence, arousal) |",
+              "|---|---|---|---|---|" + "---|" * len(figures) + "---|"]
     for r in rows:
         spread = r.get("spread_ratio")
-        lines.append(f"| {r['run']} | {r['protocol']} | {r['seed']} | {r['n_validation']} | "
+        fold = "/".join(str(v) for v in r["validation_fold"]) if r.get("validation_fold") else "-"
+        lines.append(f"| {r['run']} | {r['setting']} | {r['seed']} | {fold} | {r['n_validation']} | "
                      + " | ".join(fmt(r.get(f)) for f in figures)
                      + f" | {fmt(spread['valence'], 2) + ', ' + fmt(spread['arousal'], 2) if spread else '-'} |")
     lines += ["", "## Command", "", "```", command, "```", ""]
-    write_json(out / "metrics.json", {"runs": rows, "command": command})
+    write_json(out / "metrics.json", {"runs": rows, "settings": summary, "command": command})
     return write_text(out / "report.md", "\n".join(lines))
 
 

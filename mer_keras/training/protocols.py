@@ -11,6 +11,20 @@ from mer_keras.specs import load_spec
 PROTOCOLS = ("documented", "tuned")
 MONITOR_MODES = {"val_loss": "min", "val_ccc": "max", "val_quadrant_accuracy": "max", "val_accuracy": "max"}
 
+#: Each choice of the tuned protocol, and what turning it off (``--ablate NAME``) sets instead: the
+#: documented setting where there is one. Used to measure each choice on validation songs.
+ABLATIONS = {
+    "mixup": "no mixup of training pairs",
+    "masks": "no SpecAugment-style time and frequency masks",
+    "time_shift": "no circular time shift",
+    "augmentation": "no augmentation at all",
+    "schedule": "constant learning rate (no warm-up, no cosine decay)",
+    "weight_decay": "Adam without decoupled weight decay",
+    "clipnorm": "no gradient clipping",
+    "selection": "epoch chosen by validation loss (as documented) instead of the validation figure",
+    "averaging": "the single best epoch's weights (no averaging of the best epochs)",
+}
+
 
 def protocol_settings(protocol: str, model: str) -> dict:
     """The settings ``specs/protocols.yaml`` gives ``model`` under ``protocol`` (empty for documented)."""
@@ -28,23 +42,59 @@ def protocol_settings(protocol: str, model: str) -> dict:
     return settings
 
 
+def ablate(settings: dict, names: list[str] | tuple[str, ...]) -> dict:
+    """``settings`` of the tuned protocol with each choice in ``names`` turned off (see ``ABLATIONS``)."""
+    settings = copy.deepcopy(settings)
+    augmentation = dict(settings.get("augmentation") or {})
+    for name in names:
+        if name not in ABLATIONS:
+            raise SpecError(f"unknown ablation {name!r}; choose from {sorted(ABLATIONS)}")
+        if name == "mixup":
+            augmentation["mixup_alpha"] = 0.0
+        elif name == "masks":
+            augmentation.update(time_masks=0, freq_masks=0)
+        elif name == "time_shift":
+            augmentation["time_shift"] = False
+        elif name == "augmentation":
+            augmentation = {}
+        elif name == "schedule":
+            settings.pop("decay", None)
+            settings["warmup_epochs"] = 0
+        elif name == "weight_decay":
+            settings["optimizer"], settings["weight_decay"] = "adam", None
+        elif name == "clipnorm":
+            settings["clipnorm"] = None
+        elif name == "selection":
+            settings["monitor"] = "val_loss"
+        elif name == "averaging":
+            settings["average_best"] = 1
+    settings["augmentation"] = augmentation
+    return settings
+
+
 def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, epochs: int | None = None,
-                  batch_size: int | None = None, patience: int | None = None) -> dict:
+                  batch_size: int | None = None, patience: int | None = None,
+                  ablations: list[str] | tuple[str, ...] = ()) -> dict:
     """Everything the fit loop needs, as one record written to ``config.json``.
 
-    Command-line ``epochs`` / ``batch_size`` / ``patience`` win over both the spec and the protocol.
-    Returns ``{"protocol", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
+    Command-line ``epochs`` / ``batch_size`` / ``patience`` win over both the spec and the protocol;
+    ``ablations`` turn choices of the tuned protocol off (``ABLATIONS``; refused under documented).
+    Returns ``{"protocol", "ablations", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
     "min_delta", "monitor", "mode", "weight_decay", "clipnorm", "warmup_epochs", "decay", "average_best",
     "augmentation"}``.
     """
     settings = protocol_settings(protocol, model)
+    if ablations:
+        if protocol == "documented":
+            raise SpecError("--ablate turns off choices of the tuned protocol; use it with --protocol tuned")
+        settings = ablate(settings, ablations)
     monitor = settings.get("monitor", "val_loss")
     if isinstance(monitor, dict):
         monitor = monitor.get(task, "val_loss")
     if monitor not in MONITOR_MODES:
         raise SpecError(f"unknown monitor {monitor!r} in specs/protocols.yaml; choose from {sorted(MONITOR_MODES)}")
     plan = {
-        "protocol": protocol,
+        "protocol": protocol, "ablations": sorted(ablations),
         "optimizer": settings.get("optimizer", spec_training["optimizer"]),
         "learning_rate": float(settings.get("learning_rate", spec_training["learning_rate"])),
         "loss": spec_training["loss"],

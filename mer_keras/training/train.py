@@ -44,16 +44,32 @@ class TrainRequest:
     workers: int | None = None
     precision: str = "float32"          # or "mixed_bfloat16" (opt-in, issue 10)
     protocol: str = "documented"        # or "tuned" (specs/protocols.yaml); Keras models only
+    ablate: list | None = None           # tuned choices turned off (protocols.ABLATIONS), to measure each one
+    validation_fold: str | None = None   # "K/N": validation = fold K of a grouped N-fold split of training songs
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
     embeddings: str | None = None        # attn_crnn: folder of precomputed wav2vec2 embeddings (<clip>.npy)
     command: str = ""
 
 
+def parse_fold(text: str | None) -> tuple[int, int] | None:
+    """``"K/N"`` (``--validation-fold``) as ``(K, N)``; ``None`` for the default validation part."""
+    if not text:
+        return None
+    try:
+        fold, folds = (int(part) for part in text.split("/"))
+    except ValueError:
+        raise DataError(f"--validation-fold {text!r}: write K/N, e.g. 0/5 (fold 0 of 5)") from None
+    return fold, folds
+
+
 def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     labels = "-as-shipped" if choice.dataset == "deam" and choice.deam_labels == "as-shipped" else ""
     protocol = "" if request.protocol == "documented" else f"-{request.protocol}"
-    name = f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}{protocol}-seed{request.seed}"
+    protocol += "".join(f"-no-{name}" for name in sorted(request.ablate or []))
+    fold = f"-fold{request.validation_fold.replace('/', 'of')}" if request.validation_fold else ""
+    name = (f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}{protocol}"
+            f"-seed{request.seed}{fold}")
     return Path("runs") / name
 
 
@@ -127,7 +143,7 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
     if request.resume and run.split.is_file():
         split = run.read_split()
     else:
-        split = make_split(items, seed=request.seed)
+        split = make_split(items, seed=request.seed, validation_fold=parse_fold(request.validation_fold))
         split["group_by"] = SPLIT_GROUPS.get(choice.dataset, "group")
         check_disjoint(split, items)
         run.write_split(split)
@@ -185,7 +201,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     spec = resolved_spec(request.model, prepared.choice.features, request.preset)
     run, task = prepared.run, prepared.dataset.task
     plan = training_plan(request.protocol, request.model, task, spec["training"], epochs=request.epochs,
-                         batch_size=request.batch_size, patience=request.patience)
+                         batch_size=request.batch_size, patience=request.patience, ablations=request.ablate or ())
 
     scaler = FeatureScaler().fit(prepared.parts["train"][1])
     scaler.save(run.scaler)
@@ -203,7 +219,8 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
             steps = -(-len(arrays["train"][0]) // plan["batch_size"])
             compile_from_spec(model, compile_settings(plan, steps), metrics=["accuracy"] if task == "emotion" else [])
     config = base_config(request, prepared) | {
-        "protocol": request.protocol,
+        "protocol": request.protocol, "ablations": plan["ablations"],
+        "validation_fold": prepared.split.get("validation_fold"),
         "training": {"optimizer": plan["optimizer"], "learning_rate": plan["learning_rate"],
                      "loss": plan["loss"], "epochs": plan["epochs"], "batch_size": plan["batch_size"],
                      "patience": plan["patience"], "seed": request.seed, "limit": request.limit,

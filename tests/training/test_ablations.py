@@ -1,0 +1,117 @@
+"""Turning one tuned choice off (``--ablate``) and grouped k-fold validation (``--validation-fold``):
+the settings each ablation changes, the folds' disjointness, and the paired report on validation items."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mer_keras.cli import train_main
+from mer_keras.data.records import Item
+from mer_keras.data.splits import check_disjoint, make_split
+from mer_keras.errors import DataError, SpecError
+from mer_keras.evaluation.validation import write_validation_report
+from mer_keras.specs import load_spec
+from mer_keras.training.protocols import ABLATIONS, training_plan
+from mer_keras.training.train import parse_fold
+
+TRAINING = load_spec("crnn")["training"]
+
+
+@pytest.mark.parametrize("name, key, value", [
+    ("mixup", ("augmentation", "mixup_alpha"), 0.0),
+    ("masks", ("augmentation", "time_masks"), 0),
+    ("time_shift", ("augmentation", "time_shift"), False),
+    ("augmentation", ("augmentation",), {}),
+    ("schedule", ("warmup_epochs",), 0),
+    ("weight_decay", ("optimizer",), "adam"),
+    ("clipnorm", ("clipnorm",), None),
+    ("selection", ("monitor",), "val_loss"),
+    ("averaging", ("average_best",), 1),
+])
+def test_each_ablation_turns_its_choice_off_and_nothing_else(name, key, value):
+    full = training_plan("tuned", "crnn", "va", TRAINING)
+    ablated = training_plan("tuned", "crnn", "va", TRAINING, ablations=[name])
+    got = ablated
+    for part in key:
+        got = got[part]
+    assert got == value and ablated["ablations"] == [name]
+    changed = {k for k in full if full[k] != ablated[k]} - {"ablations"}
+    allowed = {"augmentation", "warmup_epochs", "decay", "optimizer", "weight_decay", "clipnorm", "monitor", "mode",
+               "average_best"}
+    assert changed and changed <= allowed
+    if name != "schedule":
+        assert ablated["decay"] == full["decay"]
+    if name not in ("mixup", "augmentation"):
+        assert ablated["augmentation"].get("mixup_alpha") == full["augmentation"]["mixup_alpha"]
+
+
+def test_ablations_are_refused_under_documented_and_unknown_names():
+    with pytest.raises(SpecError, match="--protocol tuned"):
+        training_plan("documented", "crnn", "va", TRAINING, ablations=["mixup"])
+    with pytest.raises(SpecError, match="unknown ablation"):
+        training_plan("tuned", "crnn", "va", TRAINING, ablations=["dropout"])
+    assert set(ABLATIONS) >= {"mixup", "schedule", "selection"}
+
+
+def _items(n_groups=20, per_group=3):
+    return [Item(item_id=f"g{g}-{k}", group=f"g{g}", path=None) for g in range(n_groups) for k in range(per_group)]
+
+
+def test_validation_folds_partition_the_training_groups_and_keep_the_test_part():
+    items = _items()
+    plain = make_split(items, seed=3)
+    folds = [make_split(items, seed=3, validation_fold=(k, 4)) for k in range(4)]
+    validation = [set(f["validation"]) for f in folds]
+    for f in folds:
+        check_disjoint(f, items)
+        assert f["test"] == plain["test"]                      # the test songs never move
+        assert set(f["train"]) | set(f["validation"]) == set(plain["train"]) | set(plain["validation"])
+    assert set().union(*validation) == set(plain["train"]) | set(plain["validation"])
+    assert sum(len(v) for v in validation) == len(set().union(*validation))     # disjoint folds
+    assert folds[1]["validation_fold"] == [1, 4]
+    with pytest.raises(DataError, match="fold 4 does not exist"):
+        make_split(items, seed=3, validation_fold=(4, 4))
+
+
+def test_parse_fold():
+    assert parse_fold("2/5") == (2, 5) and parse_fold(None) is None
+    with pytest.raises(DataError, match="write K/N"):
+        parse_fold("two")
+
+
+def test_cli_refuses_ablation_without_tuned_in_one_line(capsys, fourq_dir, tmp_path):
+    assert train_main(["--model", "crnn", "--ablate", "mixup", "--epochs", "1", "--data", str(fourq_dir),
+                       "--out", str(tmp_path / "r"), "--cache", str(tmp_path / "c"), "--workers", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith("use it with --protocol tuned") and "Traceback" not in "".join(err)
+
+
+def test_validation_report_pairs_each_ablation_with_tuned(tmp_path):
+    def row(setting, seed, fold, ccc):
+        return {"run": f"{setting}-{seed}-{fold}", "protocol": setting.split()[0], "setting": setting, "seed": seed,
+                "validation_fold": [fold, 5], "n_validation": 10, "best_epoch": 3, "epochs_run": 9, "r2": ccc / 2,
+                "ccc": ccc, "spread_ratio": {"valence": 0.5, "arousal": 0.6}}
+
+    rows = [row("tuned", 0, 0, 0.30), row("tuned", 0, 1, 0.40), row("tuned -mixup", 0, 0, 0.35),
+            row("tuned -mixup", 0, 1, 0.47), row("documented", 0, 0, 0.20)]
+    write_validation_report(rows, tmp_path, "cmd")
+    report = (tmp_path / "report.md").read_text()
+    line = next(l for l in report.splitlines() if l.startswith("| tuned -mixup |"))
+    assert "0.060 ± 0.014 (n=2)" in line                       # paired: +0.05 and +0.07
+    settings = json.loads((tmp_path / "metrics.json").read_text())["settings"]
+    assert settings["tuned -mixup"]["ccc"]["minus_tuned"] == pytest.approx([0.05, 0.07])
+    assert settings["documented"]["ccc"]["minus_tuned"] == pytest.approx([-0.10])
+
+
+def test_an_ablated_run_on_a_validation_fold_records_both(fourq_dir, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert train_main(["--model", "crnn", "--protocol", "tuned", "--ablate", "mixup", "--validation-fold", "1/2",
+                       "--epochs", "1", "--batch-size", "4", "--workers", "1", "--data", str(fourq_dir),
+                       "--cache", str(tmp_path / "c")]) == 0
+    run = tmp_path / "runs" / "crnn-4q-va-mel-tuned-no-mixup-seed0-fold1of2"
+    config = json.loads((run / "config.json").read_text())
+    assert config["ablations"] == ["mixup"] and config["validation_fold"] == [1, 2]
+    assert config["training"]["augmentation"]["mixup_alpha"] == 0.0
+    assert json.loads((run / "split.json").read_text())["validation_fold"] == [1, 2]
