@@ -53,3 +53,24 @@ def collapse_line(collapse: dict | None) -> list[str]:
             f"{k} {v:.2f}" for k, v in collapse["spread_ratio"].items()) + f" (flag under {collapse['threshold']['min_spread_ratio']}).", ""]
     return [f"- No collapse: the most-predicted class, {collapse['top_class']}, takes {collapse['top_class_share']:.0%} of the "
             f"predictions (flag over {collapse['threshold']['max_top_class_share']:.0%}).", ""]
+
+
+def collapse_from_predictions(path, task: str) -> dict | None:
+    """Collapse figures recomputed from a run's stored ``predictions.csv`` (test predictions already
+    made, so no item is scored again): for reports written before collapse detection existed.
+    ``None`` for a task without a collapse rule or a file without the needed columns."""
+    import csv
+
+    with open(path, newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    if not rows:
+        return None
+    if task == "va" and {"true_valence", "pred_valence"} <= set(rows[0]):
+        true = np.array([[float(r["true_valence"]), float(r["true_arousal"])] for r in rows])
+        pred = np.array([[float(r["pred_valence"]), float(r["pred_arousal"])] for r in rows])
+        return regression_collapse(true, pred)
+    for column, classes in (("pred_quadrant", ("Q1", "Q2", "Q3", "Q4")), ("pred_emotion", None)):
+        if column in rows[0]:
+            labels = [r[column] for r in rows]
+            return class_collapse(labels, classes or sorted(set(labels) | {r.get("true_emotion") for r in rows} - {None}))
+    return None

@@ -116,6 +116,22 @@ def resummarise(report_dir: Path, command: str) -> dict:
     if not paths:
         raise RunError(f"{report_dir} has no run sub-folders with metrics.json")
     all_metrics = [json.loads(path.read_text()) for path in paths]
+    for path, metrics in zip(paths, all_metrics):
+        predictions = path.parent / "predictions.csv"
+        if "collapse" not in metrics and predictions.is_file():      # a report older than collapse detection
+            from mer_keras.evaluation.collapse import collapse_from_predictions
+
+            collapse = collapse_from_predictions(predictions, metrics.get("task", ""))
+            if collapse is not None:
+                metrics["collapse"] = collapse | {"source": "recomputed from predictions.csv at re-summary"}
+                write_json(path, metrics)
+    previous = report_dir / "metrics.json"
+    if previous.is_file():      # keep the command that scored the runs, then the re-summary
+        earlier = json.loads(previous.read_text()).get("command") or ""
+        if isinstance(earlier, dict):
+            earlier = earlier.get("evaluate") or ""
+        earlier = [line for line in str(earlier).splitlines() if line.strip() and line.strip() != command]
+        command = "\n".join(earlier + [command])
     return summarise_runs(all_metrics, [path.parent.name for path in paths], report_dir, command,
                           yardstick_root=report_dir.parent)
 

@@ -41,3 +41,19 @@ def test_summary_flags_collapsed_runs_and_keeps_them_out_of_the_learned_mean(tmp
     assert "collapsed" in summary["verdict"]["caveat_collapse"]
     text = (tmp_path / "report.md").read_text()
     assert "Collapse flagged in 1 of 3 runs" in text and "[seed1](seed1/report.md) **collapsed**" in text
+
+
+def test_collapse_is_recomputed_from_stored_predictions_of_old_reports(tmp_path):
+    from mer_keras.evaluation.collapse import collapse_from_predictions
+
+    va = tmp_path / "va.csv"
+    rows = ["item_id,true_valence,true_arousal,pred_valence,pred_arousal"]
+    rows += [f"s{i},{1 + i % 8},{2 + i % 5},{5.0 + 0.01 * (i % 3)},{2 + i % 5}" for i in range(40)]
+    va.write_text("\n".join(rows) + "\n")
+    flagged = collapse_from_predictions(va, "va")
+    assert flagged["flagged"] and flagged["spread_ratio"]["valence"] < 0.05 and flagged["spread_ratio"]["arousal"] == 1.0
+    quadrants = tmp_path / "q.csv"
+    quadrants.write_text("item_id,true_quadrant,pred_quadrant\n" + "".join(f"s{i},Q{1 + i % 4},Q{1 + i % 4}\n" for i in range(8)))
+    assert not collapse_from_predictions(quadrants, "quadrant")["flagged"]
+    quadrants.write_text("item_id,true_quadrant,pred_quadrant\n" + "".join(f"s{i},Q{1 + i % 4},Q2\n" for i in range(8)))
+    assert collapse_from_predictions(quadrants, "quadrant")["top_class"] == "Q2"
