@@ -74,6 +74,9 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--validation-fold", metavar="K/N",
                         help="validation part = fold K of a grouped N-fold partition of the training songs (test part "
                              "unchanged), to compare choices over N validation folds")
+    parser.add_argument("--train-fraction", type=float, default=1.0, metavar="F",
+                        help="train on a seeded share F of the training songs' groups (validation and test parts "
+                             "unchanged): learning curves over training-set size")
     parser.add_argument("--preset", help="vit / ast: a named size from specs/<model>.yaml `presets` (e.g. vit_base_16, "
                                          "ast_paper); default: the small configuration in `model`")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "

@@ -69,6 +69,21 @@ def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
     return split
 
 
+def subsample_train(split: dict, items: list[Item], fraction: float, seed: int) -> dict:
+    """``split`` with its training part cut to a seeded ``fraction`` of its groups (a learning curve over
+    training-set size); the validation and test parts are unchanged. The dropped ids are not used at all."""
+    if not 0.0 < fraction <= 1.0:
+        raise DataError(f"--train-fraction {fraction}: give a fraction in (0, 1]")
+    if fraction == 1.0:
+        return split
+    group_of = {item.item_id: item.group for item in items}
+    names = sorted({group_of[i] for i in split["train"]})
+    order = np.random.default_rng(seed + 2).permutation(len(names))
+    keep = {names[i] for i in order[:max(1, round(fraction * len(names)))]}
+    return split | {"train": [i for i in split["train"] if group_of[i] in keep], "train_fraction": fraction,
+                    "train_dropped": len([i for i in split["train"] if group_of[i] not in keep])}
+
+
 def check_disjoint(split: dict, items: list[Item]) -> None:
     """Raise when a group appears in two parts (a leak)."""
     group_of = {item.item_id: item.group for item in items}

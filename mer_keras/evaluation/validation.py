@@ -31,7 +31,9 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
     kept, outputs, _ = predict_run_items(run, config, items, cache=FeatureCache(cache), workers=1)
     ablations = config.get("ablations") or []
     row = {"run": run.path.name, "protocol": config.get("protocol", "documented"), "seed": split["seed"],
-           "setting": config.get("protocol", "documented") + "".join(f" -{name}" for name in ablations),
+           "setting": config.get("protocol", "documented") + "".join(f" -{name}" for name in ablations)
+           + (f" @{round(100 * split['train_fraction'])}% of training songs" if split.get("train_fraction", 1.0) < 1.0 else ""),
+           "train_fraction": split.get("train_fraction", 1.0), "n_train": len(split["train"]),
            "ablations": ablations, "validation_fold": split.get("validation_fold"),
            "n_validation": len(kept), "best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
            "train_seconds": config.get("train_seconds"), "task": dataset.task}

@@ -11,7 +11,7 @@ import numpy as np
 from pathlib import Path
 
 from mer_keras.data.registry import SPLIT_GROUPS, DataChoice, load_dataset, resolve_data
-from mer_keras.data.splits import check_disjoint, make_split
+from mer_keras.data.splits import check_disjoint, make_split, subsample_train
 from mer_keras.data.targets import encode_targets
 from mer_keras.errors import DataError, RunError, SpecError
 from mer_keras.features.cache import FeatureCache
@@ -46,6 +46,7 @@ class TrainRequest:
     protocol: str = "documented"        # or "tuned" (specs/protocols.yaml); Keras models only
     ablate: list | None = None           # tuned choices turned off (protocols.ABLATIONS), to measure each one
     validation_fold: str | None = None   # "K/N": validation = fold K of a grouped N-fold split of training songs
+    train_fraction: float = 1.0          # a seeded share of the training groups (learning curves over data size)
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
     embeddings: str | None = None        # attn_crnn: folder of precomputed wav2vec2 embeddings (<clip>.npy)
@@ -68,6 +69,8 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     protocol = "" if request.protocol == "documented" else f"-{request.protocol}"
     protocol += "".join(f"-no-{name}" for name in sorted(request.ablate or []))
     fold = f"-fold{request.validation_fold.replace('/', 'of')}" if request.validation_fold else ""
+    if request.train_fraction < 1.0:
+        fold = f"-train{round(100 * request.train_fraction)}" + fold
     name = (f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}{protocol}"
             f"-seed{request.seed}{fold}")
     return Path("runs") / name
@@ -144,6 +147,7 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
         split = run.read_split()
     else:
         split = make_split(items, seed=request.seed, validation_fold=parse_fold(request.validation_fold))
+        split = subsample_train(split, items, request.train_fraction, request.seed)
         split["group_by"] = SPLIT_GROUPS.get(choice.dataset, "group")
         check_disjoint(split, items)
         run.write_split(split)
@@ -221,6 +225,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     config = base_config(request, prepared) | {
         "protocol": request.protocol, "ablations": plan["ablations"],
         "validation_fold": prepared.split.get("validation_fold"),
+        "train_fraction": prepared.split.get("train_fraction", 1.0),
         "training": {"optimizer": plan["optimizer"], "learning_rate": plan["learning_rate"],
                      "loss": plan["loss"], "epochs": plan["epochs"], "batch_size": plan["batch_size"],
                      "patience": plan["patience"], "seed": request.seed, "limit": request.limit,

@@ -115,3 +115,21 @@ def test_an_ablated_run_on_a_validation_fold_records_both(fourq_dir, tmp_path, m
     assert config["ablations"] == ["mixup"] and config["validation_fold"] == [1, 2]
     assert config["training"]["augmentation"]["mixup_alpha"] == 0.0
     assert json.loads((run / "split.json").read_text())["validation_fold"] == [1, 2]
+
+
+def test_train_fraction_keeps_whole_groups_and_leaves_validation_and_test_alone():
+    from mer_keras.data.splits import subsample_train
+
+    items = _items(n_groups=40)
+    split = make_split(items, seed=1, validation_fold=(0, 5))
+    half = subsample_train(split, items, 0.5, seed=1)
+    group = {i.item_id: i.group for i in items}
+    kept_groups = {group[i] for i in half["train"]}
+    assert len(kept_groups) == round(0.5 * len({group[i] for i in split["train"]}))
+    assert all(group[i] in kept_groups for i in split["train"] if i in half["train"])
+    assert sum(group[i] in kept_groups for i in split["train"]) == len(half["train"])    # whole groups only
+    assert half["validation"] == split["validation"] and half["test"] == split["test"]
+    assert half["train_fraction"] == 0.5 and half["train_dropped"] == len(split["train"]) - len(half["train"])
+    assert subsample_train(split, items, 1.0, seed=1) is split
+    with pytest.raises(DataError, match="fraction in"):
+        subsample_train(split, items, 0.0, seed=1)
