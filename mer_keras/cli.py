@@ -35,8 +35,8 @@ def _ablations():
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
     parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, ridge, svr, xgboost; speech: cnn_lstm, attn_crnn")
-    parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad"],
-                        help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad: 6-class speech emotion "
+    parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad", "emodb"],
+                        help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad / emodb: 6-class speech emotion "
                              "(models cnn_lstm, attn_crnn)")
     parser.add_argument("--data", help="dataset folder (default: $MER_DATA, else ../shared/data/<dataset>)")
     parser.add_argument("--target", choices=["va", "quadrant", "emotion"],
@@ -74,6 +74,10 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--validation-fold", metavar="K/N",
                         help="validation part = fold K of a grouped N-fold partition of the training songs (test part "
                              "unchanged), to compare choices over N validation folds")
+    parser.add_argument("--test-fold", metavar="K/N",
+                        help="cross-validation: test part = fold K of a grouped N-fold partition of all items (by "
+                             "speaker, artist or song); run K = 0..N-1 and evaluate them together for per-fold and "
+                             "pooled figures")
     parser.add_argument("--train-fraction", type=float, default=1.0, metavar="F",
                         help="train on a seeded share F of the training songs' groups (validation and test parts "
                              "unchanged): learning curves over training-set size")

@@ -47,3 +47,22 @@ def make_cremad(root: Path, speakers=(1001, 1002, 1003, 1004), extras: bool = Tr
     if extras:
         speech_clip(data / "AudioWAV" / "1001_DFA_JOY_XX.wav", seed=7)
     return data
+
+
+EMODB_LETTERS = ("W", "E", "A", "F", "N", "T")     # the six shared classes; L (boredom) is left out
+
+
+def make_emodb(root: Path, speakers=(3, 8, 9, 10), extras: bool = True) -> Path:
+    """``wav/SSa01Ea.wav`` for the six shared emotions per speaker (one .flac per speaker), plus a boredom
+    utterance per speaker and one badly named file (``extras``)."""
+    data = root / "emodb"
+    for s in speakers:
+        for k, letter in enumerate(EMODB_LETTERS):
+            ext = ".flac" if k == 0 else ".wav"
+            speech_clip(data / "wav" / f"{s:02d}a0{k + 1}{letter}a{ext}", seconds=1.0 + 0.15 * k,
+                        freq=170 + 55 * k + 3 * s, seed=100 * s + k)
+        if extras:
+            speech_clip(data / "wav" / f"{s:02d}b01La.wav", seed=s + 500)
+    if extras:
+        speech_clip(data / "wav" / "03a01Xa.wav", seed=9)
+    return data

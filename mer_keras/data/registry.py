@@ -6,14 +6,15 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from mer_keras.data.emodb import NAME as NAME_EMODB
 from mer_keras.data.deam import HOW_TO_GET, STATIC_1_2000, deam_has_inputs, load_deam
 from mer_keras.data.fourq import ANNOTATIONS, load_4q
 from mer_keras.data.records import Dataset
 from mer_keras.errors import DataError
 
-DATASETS = ("deam", "4q", "ravdess", "cremad")
-SPEECH_DATASETS = ("ravdess", "cremad")   # task "emotion": six classes, splits by speaker
-SPLIT_GROUPS = {"4q": "artist", "deam": "song", "ravdess": "speaker", "cremad": "speaker"}
+DATASETS = ("deam", "4q", "ravdess", "cremad", "emodb")
+SPEECH_DATASETS = ("ravdess", "cremad", "emodb")   # task "emotion": six classes, splits by speaker
+SPLIT_GROUPS = {"4q": "artist", "deam": "song", "ravdess": "speaker", "cremad": "speaker", "emodb": "speaker"}
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -51,6 +52,9 @@ def _kind_of(folder: Path) -> str | None:
         return "ravdess"
     if (folder / "AudioWAV").is_dir():
         return "cremad"
+    wav = folder / "wav"
+    if wav.is_dir() and any(NAME_EMODB.match(path.stem) for path in wav.iterdir()):
+        return "emodb"
     return None
 
 
@@ -131,6 +135,10 @@ def load_dataset(choice: DataChoice | dict) -> Dataset:
         from mer_keras.data.cremad import load_cremad
 
         return load_cremad(Path(choice.data_dir))
+    if choice.dataset == "emodb":
+        from mer_keras.data.emodb import load_emodb
+
+        return load_emodb(Path(choice.data_dir))
     if choice.dataset == "deam":
         inputs = "opensmile" if choice.features == "opensmile" else "mel"   # mel and handcrafted read the audio
         return load_deam(Path(choice.data_dir), features=inputs, labels=choice.deam_labels)

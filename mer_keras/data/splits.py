@@ -28,7 +28,7 @@ def _group_fold(ids: list[str], groups: list[str], fold: int, folds: int, seed: 
         raise DataError(f"grouped {folds}-fold validation needs between 2 and {len(names)} folds "
                         f"({len(names)} training groups)")
     if not 0 <= fold < folds:
-        raise DataError(f"validation fold {fold} does not exist; choose 0..{folds - 1}")
+        raise DataError(f"fold {fold} does not exist; choose 0..{folds - 1}")
     order = np.random.default_rng(seed).permutation(len(names))
     held = {names[i] for rank, i in enumerate(order) if rank % folds == fold}
     keep = [i for i, g in zip(ids, groups) if g not in held]
@@ -37,7 +37,7 @@ def _group_fold(ids: list[str], groups: list[str], fold: int, folds: int, seed: 
 
 def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
                validation_fraction: float = 0.1, group_by: str = "group",
-               validation_fold: tuple[int, int] | None = None) -> dict:
+               validation_fold: tuple[int, int] | None = None, test_fold: tuple[int, int] | None = None) -> dict:
     """Split items by group into train / validation / test.
 
     The test part takes ``test_fraction`` of the groups (rounded up, as scikit-learn does:
@@ -45,6 +45,8 @@ def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
     takes ``validation_fraction`` of the remaining training groups. With ``validation_fold=(k, n)`` the
     validation part is instead fold ``k`` of a grouped ``n``-fold partition of the training groups (the
     test part is the same as without it), so that choices can be compared over ``n`` validation folds.
+    With ``test_fold=(k, n)`` the test part is fold ``k`` of a seeded grouped ``n``-fold partition of all
+    groups (cross-validation: the ``n`` runs' test parts are disjoint and cover every item once).
 
     Returns
     -------
@@ -53,7 +55,11 @@ def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
     """
     ids = [item.item_id for item in items]
     groups = [item.group for item in items]
-    train_ids, test_ids = _group_split(ids, groups, test_fraction, seed)
+    if test_fold is None:
+        train_ids, test_ids = _group_split(ids, groups, test_fraction, seed)
+    else:
+        train_ids, test_ids = _group_fold(ids, groups, *test_fold, seed=seed)
+        test_fraction = None
     by_id = {item.item_id: item for item in items}
     train_groups = [by_id[i].group for i in train_ids]
     if validation_fold is None:
@@ -66,6 +72,8 @@ def make_split(items: list[Item], seed: int, test_fraction: float = 0.2,
              "train": fit_ids, "validation": validation_ids, "test": test_ids}
     if validation_fold is not None:
         split["validation_fold"] = list(validation_fold)
+    if test_fold is not None:
+        split["test_fold"] = list(test_fold)
     return split
 
 

@@ -100,7 +100,8 @@ def _score(run: RunDir, config: dict, dataset, test_items: list, split: dict, re
         "parameters": config["parameters"], "claimed_parameters": config.get("claimed_parameters"),
         "split": external["split"] if external else {
             "group_by": split["group_by"], "seed": split["seed"],
-            **{part: len(split[part]) for part in ("train", "validation", "test")}},
+            **{part: len(split[part]) for part in ("train", "validation", "test")},
+            **{key: split[key] for key in ("test_fold", "validation_fold", "train_fraction") if key in split}},
         "training": config["training"] | {"best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
                                           "train_seconds": config.get("train_seconds")},
         "command": {"train": config.get("command", ""), "evaluate": command},

@@ -200,6 +200,8 @@ def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
             learned = entry.get("without_collapsed")
             row += f" {_fmt(learned['mean'])} ± {_fmt(learned['sd'])} |" if learned else " - |"
         lines.append(row)
+    if summary.get("pooled"):
+        lines += [""] + task_module(summary["task"]).pooled_lines(summary["pooled"])
     if summary.get("chance_accuracy") is not None:
         lines += ["", f"Majority-class rate of the test parts (chance level to beat): {_fmt(summary['chance_accuracy'])}."]
     if summary.get("yardstick"):

@@ -96,6 +96,9 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         summary["verdict"] = dict(summary["verdict"])
         summary["verdict"]["caveat_collapse"] = (f"{len(collapsed)} of {len(names)} runs collapsed ({', '.join(collapsed)}): "
                                                  "their predictions are nearly constant, so they say little about the architecture")
+    pooled = getattr(task, "pooled", None)
+    if pooled is not None and (figures := pooled(all_metrics)) is not None:
+        summary["pooled"] = figures
     summary["protocol"] = first.get("protocol")
     summary["seeds"] = [m["split"]["seed"] for m in all_metrics]
     if yardstick_root is not None:

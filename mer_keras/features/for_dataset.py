@@ -52,7 +52,7 @@ def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddi
             raise DataError("speech emotion runs take the Keras models cnn_lstm and attn_crnn")
         return speech_feature_spec(features, embeddings)
     if features in ("waveform", "embeddings"):
-        raise DataError(f"--features {features} applies to the speech datasets (ravdess, cremad) only")
+        raise DataError(f"--features {features} applies to the speech datasets (ravdess, cremad, emodb) only")
     window = LogMelConfig.from_spec(offset=dataset.window_offset)
     if features == "mel":
         if family != "keras":

@@ -46,6 +46,7 @@ class TrainRequest:
     protocol: str = "documented"        # or "tuned" (specs/protocols.yaml); Keras models only
     ablate: list | None = None           # tuned choices turned off (protocols.ABLATIONS), to measure each one
     validation_fold: str | None = None   # "K/N": validation = fold K of a grouped N-fold split of training songs
+    test_fold: str | None = None         # "K/N": test = fold K of a grouped N-fold partition (cross-validation)
     train_fraction: float = 1.0          # a seeded share of the training groups (learning curves over data size)
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
@@ -53,14 +54,14 @@ class TrainRequest:
     command: str = ""
 
 
-def parse_fold(text: str | None) -> tuple[int, int] | None:
-    """``"K/N"`` (``--validation-fold``) as ``(K, N)``; ``None`` for the default validation part."""
+def parse_fold(text: str | None, option: str = "--validation-fold") -> tuple[int, int] | None:
+    """``"K/N"`` (``--validation-fold`` / ``--test-fold``) as ``(K, N)``; ``None`` for the default part."""
     if not text:
         return None
     try:
         fold, folds = (int(part) for part in text.split("/"))
     except ValueError:
-        raise DataError(f"--validation-fold {text!r}: write K/N, e.g. 0/5 (fold 0 of 5)") from None
+        raise DataError(f"{option} {text!r}: write K/N, e.g. 0/5 (fold 0 of 5)") from None
     return fold, folds
 
 
@@ -69,6 +70,8 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     protocol = "" if request.protocol == "documented" else f"-{request.protocol}"
     protocol += "".join(f"-no-{name}" for name in sorted(request.ablate or []))
     fold = f"-fold{request.validation_fold.replace('/', 'of')}" if request.validation_fold else ""
+    if request.test_fold:
+        fold = f"-test{request.test_fold.replace('/', 'of')}" + fold
     if request.train_fraction < 1.0:
         fold = f"-train{round(100 * request.train_fraction)}" + fold
     name = (f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}{protocol}"
@@ -146,7 +149,8 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
     if request.resume and run.split.is_file():
         split = run.read_split()
     else:
-        split = make_split(items, seed=request.seed, validation_fold=parse_fold(request.validation_fold))
+        split = make_split(items, seed=request.seed, validation_fold=parse_fold(request.validation_fold),
+                           test_fold=parse_fold(request.test_fold, "--test-fold"))
         split = subsample_train(split, items, request.train_fraction, request.seed)
         split["group_by"] = SPLIT_GROUPS.get(choice.dataset, "group")
         check_disjoint(split, items)
@@ -225,7 +229,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     config = base_config(request, prepared) | {
         "protocol": request.protocol, "ablations": plan["ablations"],
         "validation_fold": prepared.split.get("validation_fold"),
-        "train_fraction": prepared.split.get("train_fraction", 1.0),
+        "train_fraction": prepared.split.get("train_fraction", 1.0), "test_fold": prepared.split.get("test_fold"),
         "training": {"optimizer": plan["optimizer"], "learning_rate": plan["learning_rate"],
                      "loss": plan["loss"], "epochs": plan["epochs"], "batch_size": plan["batch_size"],
                      "patience": plan["patience"], "seed": request.seed, "limit": request.limit,
