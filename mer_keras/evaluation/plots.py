@@ -102,3 +102,21 @@ def comparison(rows: dict, path: Path) -> Path:
     save_figure(figure, path)
     plt.close(figure)
     return path
+
+
+def data_size_curve(points: dict[str, list[tuple[int, float]]], path: Path, title: str, ylabel: str) -> Path:
+    """A learning curve over training-set size: per series, every run as a point (training items,
+    validation figure) and the mean per size as a line."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for name, values in points.items():
+        sizes = sorted({n for n, _ in values})
+        axis.scatter([n for n, _ in values], [v for _, v in values], s=14, alpha=0.6)
+        axis.plot(sizes, [np.mean([v for n, v in values if n == size]) for size in sizes], marker="o", label=name)
+    axis.set(xlabel="training songs", ylabel=ylabel, title=title)
+    axis.grid(alpha=0.3)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+    return path

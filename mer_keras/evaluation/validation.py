@@ -56,6 +56,32 @@ def _mean_sd(values: list[float]) -> str:
     return f"{fmt(float(np.mean(values)))} ± {fmt(float(np.std(values, ddof=1)) if len(values) > 1 else 0.0)}"
 
 
+def _data_size_lines(rows: list[dict], figures: list[str], out: Path) -> list[str]:
+    """A learning curve over training-set size, where runs of one setting differ only in their share of
+    the training songs (``--train-fraction``): table and ``data_size_curve.png``."""
+    from mer_keras.evaluation.plots import data_size_curve
+
+    base = lambda r: r["setting"].split(" @")[0]  # noqa: E731
+    series = {name: [r for r in rows if base(r) == name] for name in sorted({base(r) for r in rows})}
+    series = {name: group for name, group in series.items() if len({r.get("train_fraction", 1.0) for r in group}) > 1}
+    if not series or not figures:
+        return []
+    figure = "ccc" if "ccc" in figures else figures[0]
+    lines = ["", "## Learning curve over training-set size", "",
+             "The same setting trained on a seeded share of the training songs' groups (`--train-fraction`), "
+             "scored on the same validation folds.", "",
+             "| setting | share of training songs | training songs (mean) | runs | " + " | ".join(f"validation {f}" for f in figures) + " |",
+             "|---|---|---|---|" + "---|" * len(figures)]
+    for name, group in series.items():
+        for fraction in sorted({r.get("train_fraction", 1.0) for r in group}):
+            part = [r for r in group if r.get("train_fraction", 1.0) == fraction]
+            lines.append(f"| {name} | {fraction:.0%} | {np.mean([r['n_train'] for r in part]):.0f} | {len(part)} | "
+                         + " | ".join(_mean_sd([r[f] for r in part if f in r]) for f in figures) + " |")
+    data_size_curve({name: [(r["n_train"], r[figure]) for r in group] for name, group in series.items()},
+                    out / "data_size_curve.png", "validation figure against training-set size", f"validation {figure}")
+    return lines + ["", "![learning curve over training-set size](data_size_curve.png)"]
+
+
 def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
     """Per run and per setting (a protocol, less any ablated choice; mean ± sd over seeds or validation
     folds) validation figures, as report.md and metrics.json. Where the runs of a setting pair with tuned
@@ -91,6 +117,7 @@ def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
                                    "minus_tuned": [float(v) for v in paired]}
         epochs = ", ".join(f"{r['best_epoch']}/{r['epochs_run']}" for r in group)
         lines.append(f"| {setting} | {len(group)} | " + " | ".join(cells) + " | " + " | ".join(deltas) + f" | {epochs} |")
+    lines += _data_size_lines(rows, figures, out)
     lines += ["", "| run | setting | seed | validation fold | n | " + " | ".join(figures)
               + " | spread ratio (valence, arousal) |",
               "|---|---|---|---|---|" + "---|" * len(figures) + "---|"]

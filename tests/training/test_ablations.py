@@ -133,3 +133,20 @@ def test_train_fraction_keeps_whole_groups_and_leaves_validation_and_test_alone(
     assert subsample_train(split, items, 1.0, seed=1) is split
     with pytest.raises(DataError, match="fraction in"):
         subsample_train(split, items, 0.0, seed=1)
+
+
+def test_validation_report_draws_a_learning_curve_over_training_set_size(tmp_path):
+    def row(fraction, fold, ccc, n):
+        setting = "tuned" + (f" @{round(100 * fraction)}% of training songs" if fraction < 1 else "")
+        return {"run": f"{fraction}-{fold}", "protocol": "tuned", "setting": setting, "seed": 0,
+                "validation_fold": [fold, 5], "train_fraction": fraction, "n_train": n, "n_validation": 10,
+                "best_epoch": 2, "epochs_run": 5, "r2": ccc / 2, "ccc": ccc}
+
+    rows = [row(0.25, 0, 0.10, 100), row(0.25, 1, 0.14, 104), row(1.0, 0, 0.30, 400), row(1.0, 1, 0.34, 410)]
+    write_validation_report(rows, tmp_path, "cmd")
+    report = (tmp_path / "report.md").read_text()
+    assert "## Learning curve over training-set size" in report
+    assert "| tuned | 25% | 102 | 2 | 0.060 ± 0.014 | 0.120 ± 0.028 |" in report
+    assert (tmp_path / "data_size_curve.png").stat().st_size > 1000
+    write_validation_report(rows[2:], tmp_path / "plain", "cmd")
+    assert "Learning curve" not in (tmp_path / "plain" / "report.md").read_text()
