@@ -30,11 +30,14 @@ class AugmentedBatches(_dataset_base()):
         drawn uniformly from 0 to it.
     seed : int
         A new permutation and new draws every epoch, from one seeded generator.
+    sample_weight : np.ndarray, shape (n,), optional
+        Per-item loss weights (e.g. balanced class weights), returned as the batch's third element.
     """
 
-    def __init__(self, features: np.ndarray, targets: np.ndarray, batch_size: int, augmentation: dict, seed: int = 0):
+    def __init__(self, features: np.ndarray, targets: np.ndarray, batch_size: int, augmentation: dict, seed: int = 0,
+                 sample_weight: np.ndarray | None = None):
         super().__init__()
-        self.features, self.targets = features, targets
+        self.features, self.targets, self.sample_weight = features, targets, sample_weight
         self.batch_size, self.settings = int(batch_size), dict(augmentation or {})
         self.rng = np.random.default_rng(seed)
         self.order = self.rng.permutation(len(features))
@@ -53,6 +56,8 @@ class AugmentedBatches(_dataset_base()):
         alpha = float(self.settings.get("mixup_alpha") or 0.0)
         if alpha > 0 and y.ndim == 2 and len(rows) > 1:
             x, y = mixup(x, y, alpha, self.rng)
+        if self.sample_weight is not None:
+            return x, y, np.asarray(self.sample_weight[rows], dtype=np.float32)
         return x, y
 
 
@@ -85,3 +90,11 @@ def mixup(x: np.ndarray, y: np.ndarray, alpha: float, rng: np.random.Generator):
     x = lam[:, None, None] * x + (1 - lam[:, None, None]) * x[partner]
     y = lam[:, None] * y + (1 - lam[:, None]) * y[partner]
     return x.astype(np.float32), y.astype(np.float32)
+
+
+def balanced_class_weights(labels: np.ndarray) -> np.ndarray:
+    """Per-item weights ``n / (n_classes * count(class))`` (scikit-learn's "balanced"), mean 1 over the items:
+    each class weighs the same in the loss, whatever its share of the training items."""
+    labels = np.asarray(labels)
+    classes, inverse, counts = np.unique(labels, return_inverse=True, return_counts=True)
+    return (len(labels) / (len(classes) * counts))[inverse].astype(np.float32)

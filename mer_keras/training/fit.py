@@ -9,6 +9,7 @@ import time
 
 import numpy as np
 
+from mer_keras.errors import SpecError
 from mer_keras.runs import RunDir
 
 
@@ -135,7 +136,8 @@ def load_resume_state(run: RunDir):
 def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.ndarray, np.ndarray],
               run: RunDir, epochs: int, batch_size: int, patience: int, monitor: str = "val_loss",
               state: dict | None = None, verbose: int = 2, mode: str = "min", min_delta: float = 0.0,
-              augmentation: dict | None = None, average_best: int = 1, seed: int = 0) -> dict:
+              augmentation: dict | None = None, average_best: int = 1, seed: int = 0,
+              class_weight: str | None = None) -> dict:
     """Fit ``model`` with resumable early stopping; returns the final stopping state.
 
     ``state`` (from :func:`load_resume_state`) continues from the epoch after the last completed one.
@@ -143,7 +145,8 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     epoch. ``augmentation`` (training items only) feeds the training part through
     :class:`mer_keras.training.augment.AugmentedBatches`; validation is never augmented.
     ``average_best`` > 1 averages the weights of that many best epochs when validation says it helps
-    (recorded in ``state["averaged"]``).
+    (recorded in ``state["averaged"]``). ``class_weight="balanced"`` (classification) weighs each training
+    item by the inverse of its class's share, so every class counts alike in the loss (validation unweighted).
     """
     from mer_keras.training.validation_score import ValidationScore, validation_score
 
@@ -160,15 +163,24 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
         return callback.state
     if initial_epoch:
         print(f"resuming at epoch {initial_epoch + 1} of {epochs}", file=sys.stderr)
+    weights = None
+    if class_weight == "balanced":
+        from mer_keras.training.augment import balanced_class_weights
+
+        if np.asarray(train[1]).ndim != 1:
+            raise SpecError("class_weight: balanced applies to classification (class-index targets), not regression")
+        weights = balanced_class_weights(train[1])
+    elif class_weight:
+        raise SpecError(f"unknown class_weight {class_weight!r} in specs/protocols.yaml; use balanced or leave it out")
     if augmentation and any(augmentation.values()):
         from mer_keras.training.augment import AugmentedBatches
 
-        batches = AugmentedBatches(train[0], train[1], batch_size, augmentation, seed=seed)
+        batches = AugmentedBatches(train[0], train[1], batch_size, augmentation, seed=seed, sample_weight=weights)
         model.fit(batches, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
                   callbacks=callbacks, verbose=verbose)
     else:
         model.fit(train[0], train[1], validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
-                  batch_size=batch_size, shuffle=True, callbacks=callbacks, verbose=verbose)
+                  batch_size=batch_size, shuffle=True, callbacks=callbacks, verbose=verbose, sample_weight=weights)
     if average_best > 1:
         def score(candidate):
             if monitor == "val_loss":

@@ -23,6 +23,7 @@ ABLATIONS = {
     "clipnorm": "no gradient clipping",
     "selection": "epoch chosen by validation loss (as documented) instead of the validation figure",
     "averaging": "the single best epoch's weights (no averaging of the best epochs)",
+    "class_weight": "unweighted loss (no balanced class weights; classification only)",
 }
 
 
@@ -68,6 +69,8 @@ def ablate(settings: dict, names: list[str] | tuple[str, ...]) -> dict:
             settings["monitor"] = "val_loss"
         elif name == "averaging":
             settings["average_best"] = 1
+        elif name == "class_weight":
+            settings["class_weight"] = None
     settings["augmentation"] = augmentation
     return settings
 
@@ -79,7 +82,7 @@ def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, 
 
     Command-line ``epochs`` / ``batch_size`` / ``patience`` win over both the spec and the protocol;
     ``ablations`` turn choices of the tuned protocol off (``ABLATIONS``; refused under documented).
-    Returns ``{"protocol", "ablations", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
+    Returns ``{"protocol", "ablations", "class_weight", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
     "min_delta", "monitor", "mode", "weight_decay", "clipnorm", "warmup_epochs", "decay", "average_best",
     "augmentation"}``.
     """
@@ -107,6 +110,7 @@ def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, 
         "warmup_epochs": int(settings.get("warmup_epochs", 0)), "decay": settings.get("decay"),
         "average_best": int(settings.get("average_best", 1)),
         "augmentation": settings.get("augmentation") or {},
+        "class_weight": settings.get("class_weight") if task == "emotion" else None,
     }
     return plan
 

@@ -116,3 +116,19 @@ def test_tuned_run_never_sees_test_items_and_reports_its_protocol(fourq_dir, tmp
 def test_protocol_tuned_is_refused_for_the_classic_models(capsys, tmp_path):
     assert train_main(["--model", "ridge", "--protocol", "tuned", "--out", str(tmp_path / "r")]) == 2
     assert "applies to the Keras models" in capsys.readouterr().err
+
+
+def test_balanced_class_weights_make_every_class_weigh_the_same():
+    from mer_keras.training.augment import AugmentedBatches, balanced_class_weights
+
+    labels = np.array([0, 0, 0, 0, 1, 1, 2, 2])
+    weights = balanced_class_weights(labels)
+    assert weights.mean() == pytest.approx(1.0)
+    assert [weights[labels == k].sum() for k in range(3)] == pytest.approx([8 / 3] * 3)
+    batches = AugmentedBatches(np.zeros((8, 5, 2), "float32"), labels, 4, {"time_shift": True}, sample_weight=weights)
+    x, y, w = batches[0]
+    assert np.allclose(w, weights[batches.order[:4]])
+    training = load_spec("cnn_lstm")["training"]
+    assert training_plan("tuned", "cnn_lstm", "emotion", training)["class_weight"] == "balanced"
+    assert training_plan("tuned", "crnn", "va", load_spec("crnn")["training"])["class_weight"] is None
+    assert training_plan("tuned", "cnn_lstm", "emotion", training, ablations=["class_weight"])["class_weight"] is None
