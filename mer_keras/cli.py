@@ -34,17 +34,19 @@ def _ablations():
 
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
-    parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, ridge, svr, xgboost; speech: cnn_lstm, attn_crnn")
+    parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, ridge, svr, xgboost; speech: cnn_lstm, "
+                                                         "attn_crnn, svc, logreg")
     parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad", "emodb"],
                         help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad / emodb: 6-class speech emotion "
-                             "(models cnn_lstm, attn_crnn)")
+                             "(models cnn_lstm, attn_crnn, svc, logreg)")
     parser.add_argument("--data", help="dataset folder (default: $MER_DATA, else ../shared/data/<dataset>)")
     parser.add_argument("--target", choices=["va", "quadrant", "emotion"],
                         help="4Q: 'va' = tag-derived valence/arousal (4Q-VA, default), 'quadrant' = quadrant signs")
-    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted", "waveform", "embeddings"],
+    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps"],
                         help="mel: log-mel from audio (deep models' default); handcrafted: librosa descriptors "
                              "(baselines' default); opensmile: openSMILE frames in DEAM's layout (DEAM's files, or computed from 4Q audio); waveform: raw 16 kHz audio "
-                             "(attn_crnn's default); embeddings: see --embeddings")
+                             "(attn_crnn's default); embeddings: see --embeddings; egemaps: openSMILE's 88 eGeMAPS v02 "
+                             "functionals per speech clip (svc and logreg's default, speech datasets only)")
     parser.add_argument("--embeddings", help="attn_crnn: folder of precomputed wav2vec2 frame embeddings, one "
                                              "<clip name>.npy (frames, dim) per clip; replaces the conv encoder. "
                                              "Nothing is downloaded")

@@ -94,6 +94,8 @@ def load_predictor(run: RunDir, config: dict, trust_pickle: bool | None = None):
     against its manifest first."""
     if config.get("family", "keras") == "sklearn":
         model = load_baseline_model(run, trust_pickle)
+        if config.get("task") == "emotion":
+            return lambda features: class_probabilities(model, features.reshape(len(features), -1))
         return lambda features: model.predict(features.reshape(len(features), -1))
     import keras
 
@@ -105,6 +107,25 @@ def load_predictor(run: RunDir, config: dict, trust_pickle: bool | None = None):
     register_custom_layers()
     model = keras.models.load_model(run.model, safe_mode=True)    # safe mode: no lambda or arbitrary code
     return lambda features: model.predict(scaler.transform(features), batch_size=32, verbose=0)
+
+
+def class_probabilities(model, features: np.ndarray) -> np.ndarray:
+    """A fitted emotion classifier's ``predict_proba`` as (n, 6) columns in ``EMOTIONS`` order.
+
+    The classifiers are trained on ``encode_targets(items, "emotion")``, the index of each item's
+    emotion in :data:`~mer_keras.data.emotions.EMOTIONS`; ``predict_proba``'s columns follow the
+    model's ``classes_`` (those indices, sorted; a class absent from training has no column and gets
+    probability 0 here), so each column is put at its class's index."""
+    from mer_keras.data.emotions import EMOTIONS
+
+    probabilities = np.asarray(model.predict_proba(features), dtype=np.float64)
+    classes = np.asarray(model.classes_)
+    if classes.dtype.kind not in "iu" or classes.min() < 0 or classes.max() >= len(EMOTIONS):
+        raise RunError(f"the classifier's classes {classes.tolist()} are not indices into the {len(EMOTIONS)} emotions "
+                       f"{EMOTIONS}; the run was not trained by this train.py")
+    outputs = np.zeros((len(features), len(EMOTIONS)))
+    outputs[:, classes] = probabilities
+    return outputs
 
 
 def predict_run_items(run: RunDir, config: dict, items, cache: FeatureCache | None = None, workers=None,

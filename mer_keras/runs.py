@@ -101,7 +101,7 @@ MANIFEST_FORMAT = "mer_keras.run-manifest"
 RUN_FILES = ("config.json", "split.json", "skipped.csv", "history.csv", "search.json", "feature_names.json",
              "normalization.npz", "model.keras",
              "baseline.json", "baseline_scaler.npz", "baseline_ridge.npz", "baseline_svr.skops", "baseline_xgboost.json",
-             "model_card.md")
+             "baseline_svc.skops", "baseline_logreg.npz", "model_card.md")
 MODEL_FILES = ("model.keras", "baseline.json")
 # Written by training for --resume only (and top-<epoch>.weights.h5): never listed, never bundled.
 RESUME_FILES = ("state.json", "last.keras", "best.weights.h5")

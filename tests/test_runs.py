@@ -96,6 +96,6 @@ def test_spec_errors_are_project_errors_printed_in_one_line(capsys, tmp_path):
     assert train_main(["--model", "no_such_model", "--out", str(tmp_path / "r")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["error: unknown model 'no_such_model'; available: ['ast', 'attn_crnn', 'cnn_lstm', 'crnn', "
-                   "'ridge', 'svr', 'vit', 'xgboost']"]
+                   "'logreg', 'ridge', 'svc', 'svr', 'vit', 'xgboost']"]
     with pytest.raises(SpecError, match="too short for the CRNN"):
         build_crnn(16, 4)

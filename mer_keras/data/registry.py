@@ -103,11 +103,16 @@ def _choice(dataset: str, folder: Path, target: str | None, features: str | None
     if dataset in SPEECH_DATASETS:
         if target not in (None, "emotion"):
             raise DataError(f"{dataset} is a speech emotion dataset: its target is the emotion (--target emotion)")
-        if features not in (None, "mel", "waveform", "embeddings"):
-            raise DataError(f"{dataset} takes --features mel (cnn_lstm), waveform or embeddings (attn_crnn)")
+        if features not in (None, "mel", "waveform", "embeddings", "egemaps"):
+            raise DataError(f"{dataset} takes --features mel (cnn_lstm), waveform or embeddings (attn_crnn), "
+                            "or egemaps (svc, logreg)")
         return DataChoice(dataset, str(folder.resolve()), "emotion", features or "mel", message=message)
     if target == "emotion":
         raise DataError(f"--target emotion applies to the speech datasets {SPEECH_DATASETS}, not {dataset}")
+    if features == "egemaps":
+        raise DataError(f"--features egemaps (eGeMAPS speech functionals; the default of svc and logreg) applies to the "
+                        f"speech datasets {', '.join(SPEECH_DATASETS)}, not {dataset}; the music baselines ridge, svr and "
+                        "xgboost take --features handcrafted or opensmile")
     if dataset == "deam":
         if target not in (None, "va"):
             raise DataError("DEAM has valence/arousal targets only (--target va)")

@@ -89,14 +89,24 @@ def _protocol_lines(metrics: dict, config: dict) -> list[str]:
     where = (f"on {versions.get('machine', '?')} (Python {versions.get('python', '?')}, Keras {versions.get('keras', '?')}, "
              f"backend {versions.get('backend', '?')})")
     if config.get("family") == "sklearn":
+        # runs before issue 18 record best_cv_r2 only (always R²); later ones best_cv_score and cv_scoring
+        scoring = training.get("cv_scoring", "r2")
+        score = training.get("best_cv_score", training.get("best_cv_r2"))
+        label = {"r2": "mean R²", "balanced_accuracy": "balanced accuracy (unweighted average recall)"}.get(scoring, scoring)
+        scored_by = "mean R² over valence and arousal" if scoring == "r2" else label
+        fixed = f" (fixed: {training['fixed']})" if training.get("fixed") else ""
+        targets = ("- Targets: the six emotions as class indices; class weights balanced; the outputs are the class "
+                   "probabilities (predict_proba), the prediction their most probable class."
+                   if metrics.get("task") == "emotion" else
+                   "- Targets: as for the CRNN, (rating - 5) / 4 per dimension (or the quadrant's signs); predictions mapped back to 1-9.")
         return [f"- Input: {config.get('n_features')} features per item ({config['feature']['kind']}); standardised inside the "
                 "scikit-learn Pipeline, so inside every cross-validation fold.",
-                f"- Grid {training['search']} searched with {training['cv']['folds']} folds grouped by "
-                f"{metrics['split']['group_by']} on the training items (train + validation parts; test untouched), "
-                f"scored by mean R² over valence and arousal.",
-                f"- Chosen: {training['best_params']} (cross-validated mean R² {_fmt(training['best_cv_r2'])}); "
+                f"- Grid {training['search']}{fixed} searched with {training.get('cv_folds', training['cv']['folds'])} folds "
+                f"grouped by {metrics['split']['group_by']} on the training items (train + validation parts; test untouched), "
+                f"scored by {scored_by}.",
+                f"- Chosen: {training['best_params']} (cross-validated {label} {_fmt(score)}); "
                 f"search and refit took {_fmt(training.get('train_seconds'), 0)} s {where}.",
-                "- Targets: as for the CRNN, (rating - 5) / 4 per dimension (or the quadrant's signs); predictions mapped back to 1-9."]
+                targets]
     return [f"- Input {config['input_shape'][0]} frames x {config['input_shape'][1]} features "
             f"(time as the sequence axis), standardised per feature with training-song statistics."] + _training_lines(training, config) + [
             f"- Stopped after {training.get('epochs_run')} epochs; best epoch {training.get('best_epoch')}; "

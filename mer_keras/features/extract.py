@@ -26,10 +26,11 @@ DERIVED = {"opensmile_audio_summary": "opensmile_audio"}
 @dataclass(frozen=True)
 class FeatureSpec:
     """What to extract: ``kind`` in {"logmel", "handcrafted", "opensmile", "opensmile_summary", "opensmile_audio",
-    "opensmile_audio_summary", "waveform", "embeddings"} and its parameters (all part of the cache key).
+    "opensmile_audio_summary", "waveform", "embeddings", "egemaps"} and its parameters (all part of the cache key).
 
     ``opensmile`` / ``opensmile_summary``: DEAM's own openSMILE files, as rows or per-song mean/sd;
-    ``opensmile_audio`` / ``opensmile_audio_summary``: the same layout computed from audio."""
+    ``opensmile_audio`` / ``opensmile_audio_summary``: the same layout computed from audio;
+    ``egemaps``: openSMILE's 88 eGeMAPS v02 functionals of a speech clip, one row per clip."""
 
     kind: str
     params: dict
@@ -62,6 +63,11 @@ class FeatureSpec:
 
             frames, padding = opensmile_from_file(path, **self.params)
             return (summarise_opensmile(frames), padding) if self.kind == "opensmile_audio_summary" else (frames, padding)
+        if self.kind == "egemaps":
+            from mer_keras.features.opensmile import egemaps_from_file
+
+            params = {key: value for key, value in self.params.items() if key != "opensmile"}  # version: cache key only
+            return egemaps_from_file(path, **params)
         raise MerError(f"unknown feature kind {self.kind!r}")
 
 

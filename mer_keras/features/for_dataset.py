@@ -7,17 +7,29 @@ from mer_keras.errors import DataError
 from mer_keras.features.extract import FeatureSpec
 from mer_keras.specs import load_spec
 
-FEATURES = ("mel", "opensmile", "handcrafted", "waveform", "embeddings")
-SPEECH_FEATURES = ("mel", "waveform", "embeddings")
+FEATURES = ("mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps")
+SPEECH_FEATURES = ("mel", "waveform", "embeddings")      # the Keras speech models'
+SPEECH_CLASSIC_FEATURES = ("egemaps",)                   # the classic speech models' (svc, logreg)
 
 
-def speech_feature_spec(features: str, embeddings: str | None = None) -> FeatureSpec:
+def speech_feature_spec(features: str, embeddings: str | None = None, family: str = "keras") -> FeatureSpec:
     """Speech (task ``emotion``), per ``specs/features.yaml`` ``speech``: ``mel`` -> the 16 kHz speech
     log-mel (CNN-LSTM), ``waveform`` -> the raw 16 kHz window (attention CRNN), ``embeddings`` ->
-    precomputed wav2vec2 frames read from ``embeddings`` (a folder of <clip>.npy)."""
+    precomputed wav2vec2 frames read from ``embeddings`` (a folder of <clip>.npy); for the classic
+    models (``family`` sklearn: svc, logreg) ``egemaps`` -> openSMILE's 88 eGeMAPS v02 functionals per clip."""
     from mer_keras.features.logmel import LogMelConfig
     from mer_keras.features.waveform import WaveformConfig
 
+    if family != "keras":
+        if features != "egemaps":
+            raise DataError(f"the classic speech models (svc, logreg) take --features egemaps (88 openSMILE functionals "
+                            f"per clip), not {features!r}")
+        from mer_keras.features.opensmile import egemaps_params
+
+        return FeatureSpec("egemaps", egemaps_params())
+    if features == "egemaps":
+        raise DataError("--features egemaps (88 functionals per clip) is for the classic speech models svc and logreg; "
+                        f"the Keras speech models take --features {' / '.join(SPEECH_FEATURES)}")
     if features == "mel":
         spec = load_spec("features")["speech"]["logmel"]
         config = LogMelConfig(sample_rate=spec["sample_rate"], n_mels=spec["n_mels"], hop_length=spec["hop_length"],
@@ -48,10 +60,8 @@ def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddi
     from mer_keras.features.logmel import LogMelConfig
 
     if dataset.task == "emotion":
-        if family != "keras":
-            raise DataError("speech emotion runs take the Keras models cnn_lstm and attn_crnn")
-        return speech_feature_spec(features, embeddings)
-    if features in ("waveform", "embeddings"):
+        return speech_feature_spec(features, embeddings, family)
+    if features in ("waveform", "embeddings", "egemaps"):
         raise DataError(f"--features {features} applies to the speech datasets (ravdess, cremad, emodb) only")
     window = LogMelConfig.from_spec(offset=dataset.window_offset)
     if features == "mel":

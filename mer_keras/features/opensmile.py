@@ -264,3 +264,82 @@ def opensmile_from_file(path: Path, sample_rate: int = 16000, offset: float = 0.
     if missing:
         rows = np.pad(rows, ((0, missing), (0, 0)), mode="edge")
     return np.ascontiguousarray(rows), missing * hop_seconds
+
+
+# --- eGeMAPS functionals (speech) ----------------------------------------------------------------
+
+_EGEMAPS = {}   # (feature set, level) -> extractor, one per process
+
+
+def egemaps_params() -> dict:
+    """Parameters of :func:`egemaps_from_file` (all part of the cache key): ``specs/features.yaml``
+    ``speech.egemaps``, plus the opensmile version (its configs define the numbers)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    spec = load_spec("features")["speech"]["egemaps"]
+    try:
+        package = version("opensmile")
+    except PackageNotFoundError:
+        raise MerError("--features egemaps needs the opensmile package: pip install opensmile==2.6.0") from None
+    return {"sample_rate": int(spec["sample_rate"]), "feature_set": str(spec["feature_set"]),
+            "feature_level": str(spec["feature_level"]), "opensmile": package}
+
+
+def _egemaps_smile(feature_set: str = "eGeMAPSv02", feature_level: str = "Functionals"):
+    """The openSMILE extractor of ``feature_set`` at ``feature_level`` (eGeMAPS v02 functionals), one per process."""
+    if (feature_set, feature_level) not in _EGEMAPS:
+        opensmile = import_opensmile()
+        try:
+            smile = opensmile.Smile(feature_set=getattr(opensmile.FeatureSet, feature_set),
+                                    feature_level=getattr(opensmile.FeatureLevel, feature_level))
+        except AttributeError:
+            raise MerError(f"opensmile {getattr(opensmile, '__version__', '?')} has no feature set {feature_set!r} at "
+                           f"level {feature_level!r} (specs/features.yaml speech.egemaps); install opensmile==2.6.0") from None
+        _EGEMAPS[(feature_set, feature_level)] = smile
+    return _EGEMAPS[(feature_set, feature_level)]
+
+
+def egemaps_feature_names(feature_set: str = "eGeMAPSv02", feature_level: str = "Functionals") -> list[str]:
+    """The 88 eGeMAPS v02 functional names, openSMILE's own, in its column order
+    (``F0semitoneFrom27.5Hz_sma3nz_amean``, ..., ``equivalentSoundLevel_dBp``)."""
+    return list(_egemaps_smile(feature_set, feature_level).feature_names)
+
+
+def egemaps_from_signal(signal: np.ndarray, sample_rate: int, feature_set: str = "eGeMAPSv02",
+                        feature_level: str = "Functionals") -> np.ndarray:
+    """eGeMAPS functionals of a mono signal: shape (1, 88), float32, columns as :func:`egemaps_feature_names`.
+
+    ``signal`` in [-1, 1] (clipped there before openSMILE's 16-bit conversion), the whole clip summarised.
+    """
+    clipped = np.clip(np.asarray(signal, np.float32), -1.0, 32767 / 32768).astype(np.float32)
+    table = _egemaps_smile(feature_set, feature_level).process_signal(clipped, sample_rate)
+    return table.to_numpy(np.float32)[:1]
+
+
+def egemaps_from_file(path: Path, sample_rate: int = 16000, feature_set: str = "eGeMAPSv02",
+                      feature_level: str = "Functionals") -> tuple[np.ndarray, float]:
+    """eGeMAPS functionals of one audio clip (decoded at ``sample_rate`` Hz mono, the whole clip).
+
+    Returns
+    -------
+    features : np.ndarray, shape (1, 88), float32
+        One row per clip (the feature cache and the baselines' (items, frames, features) layout).
+    padding : float
+        Always 0.0: functionals need no fixed length.
+
+    Raises
+    ------
+    DataError
+        The file is missing, empty or undecodable (from ``load_audio``), or openSMILE returns no row
+        or non-finite values (a clip too short to analyse); the message names the file.
+    """
+    from mer_keras.features.audio import load_audio
+
+    signal = load_audio(path, sample_rate)
+    row = egemaps_from_signal(signal, sample_rate, feature_set, feature_level)
+    if row.shape[0] != 1:
+        raise DataError(f"openSMILE gave no eGeMAPS functionals for {path} ({signal.size / sample_rate:.2f} s of audio)")
+    if not np.all(np.isfinite(row)):
+        raise DataError(f"eGeMAPS functionals of {path} contain NaN or inf ({signal.size / sample_rate:.2f} s of audio); "
+                        "the clip may be too short or corrupt")
+    return np.ascontiguousarray(row), 0.0

@@ -10,7 +10,12 @@ It is stored as
   ``baseline_ridge.npz`` (Ridge's ``coef_`` and ``intercept_``),
   ``baseline_xgboost.json`` (XGBoost's own JSON model format, ``save_model``),
   ``baseline_svr.skops`` (the ``MultiOutputRegressor`` of one SVR per output, through ``skops.io``; it
-  loads only if every type in the file is in ``SVR_TRUSTED_TYPES``).
+  loads only if every type in the file is in ``SVR_TRUSTED_TYPES``),
+  ``baseline_svc.skops`` (the speech SVC, through ``skops.io``; only the types in ``SVC_TRUSTED_TYPES``),
+  ``baseline_logreg.npz`` (the speech LogisticRegression's ``coef_``, ``intercept_``, ``classes_``, ``n_iter_``).
+
+Classifiers also record their ``classes`` (the indices into ``EMOTIONS`` they were trained on) in
+``baseline.json``; their ``predict_proba`` columns follow that order.
 
 ``.npz`` files are read with ``allow_pickle=False``; XGBoost's JSON is parsed by XGBoost; skops builds
 objects of the listed types only. ``load_baseline`` rebuilds the same Pipeline, and its predictions
@@ -32,9 +37,13 @@ FORMAT = "mer_keras.baseline"
 FORMAT_VERSION = 1
 DESCRIPTOR = "baseline.json"
 SCALER_FILE = "baseline_scaler.npz"
-MODEL_FILES = {"ridge": "baseline_ridge.npz", "svr": "baseline_svr.skops", "xgboost": "baseline_xgboost.json"}
-# Every type a baseline_svr.skops file may hold; anything else and the file is refused before it is loaded.
+MODEL_FILES = {"ridge": "baseline_ridge.npz", "svr": "baseline_svr.skops", "xgboost": "baseline_xgboost.json",
+               "svc": "baseline_svc.skops", "logreg": "baseline_logreg.npz"}
+# Every type a baseline_svr.skops / baseline_svc.skops file may hold; anything else and the file is refused
+# before it is loaded.
 SVR_TRUSTED_TYPES = ("sklearn.multioutput.MultiOutputRegressor", "sklearn.svm._classes.SVR")
+SVC_TRUSTED_TYPES = ("sklearn.svm._classes.SVC",)
+TRUSTED_TYPES = {"svr": SVR_TRUSTED_TYPES, "svc": SVC_TRUSTED_TYPES}
 _SKOPS_PLAIN_TYPES = {"builtins." + name for name in ("dict", "list", "tuple", "str", "int", "float", "bool", "NoneType")} | {
     "numpy.ndarray", "numpy.float64", "numpy.float32", "numpy.int64", "numpy.int32", "numpy.bool_"}
 _SKOPS_LOADERS = {"ObjectNode", "DictNode", "ListNode", "TupleNode", "JsonNode", "TypeNode", "NdArrayNode"}
@@ -47,14 +56,18 @@ def baseline_files(name: str) -> list[str]:
 
 
 def baseline_name(pipeline) -> str:
-    """``ridge``, ``svr`` or ``xgboost``, from the fitted pipeline's model step."""
-    from sklearn.linear_model import Ridge
+    """``ridge``, ``svr``, ``xgboost``, ``svc`` or ``logreg``, from the fitted pipeline's model step."""
+    from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.multioutput import MultiOutputRegressor
-    from sklearn.svm import SVR
+    from sklearn.svm import SVC, SVR
 
     model = pipeline.named_steps["model"]
     if type(model) is Ridge:
         return "ridge"
+    if type(model) is SVC:
+        return "svc"
+    if type(model) is LogisticRegression:
+        return "logreg"
     if type(model) is MultiOutputRegressor and all(type(e) is SVR for e in model.estimators_):
         return "svr"
     if type(model).__name__ == "XGBRegressor":
@@ -102,6 +115,10 @@ def save_baseline(pipeline, folder: Path) -> list[str]:
     if name == "ridge":
         _save_npz(model_file, {"coef": model.coef_, "intercept": np.asarray(model.intercept_)})
         params = _json_params(model.get_params())
+    elif name == "logreg":
+        _save_npz(model_file, {"coef": model.coef_, "intercept": np.asarray(model.intercept_),
+                               "classes": np.asarray(model.classes_), "n_iter": np.asarray(model.n_iter_)})
+        params = _json_params(model.get_params())
     elif name == "xgboost":
         import xgboost
 
@@ -113,15 +130,21 @@ def save_baseline(pipeline, folder: Path) -> list[str]:
         import skops.io
 
         _atomic(model_file, lambda temp: skops.io.dump(model, temp))
-        params = _json_params(model.estimator.get_params())
+        params = _json_params((model.estimator if name == "svr" else model).get_params())
         versions["skops"] = skops.__version__
-    n_outputs = int(np.atleast_2d(pipeline.predict(np.zeros((1, scaler.mean_.shape[0])))).shape[1])
+    classes = getattr(model, "classes_", None)
+    if classes is not None:       # a classifier: one probability per class it was trained on
+        n_outputs = len(classes)
+    else:
+        n_outputs = int(np.atleast_2d(pipeline.predict(np.zeros((1, scaler.mean_.shape[0])))).shape[1])
     descriptor = {"format": FORMAT, "version": FORMAT_VERSION, "model": name,
                   "pipeline": ["scale: sklearn StandardScaler", f"model: {type(model).__name__}"
                                + (" of SVR" if name == "svr" else "")],
                   "files": {"scaler": SCALER_FILE, "model": MODEL_FILES[name]},
                   "n_features": int(scaler.mean_.shape[0]), "n_outputs": n_outputs, "params": params,
                   "versions": versions}
+    if classes is not None:
+        descriptor["classes"] = [int(c) if isinstance(c, (int, np.integer)) else str(c) for c in classes]
     _atomic(folder / DESCRIPTOR, lambda temp: temp.write_text(json.dumps(descriptor, indent=1) + "\n"))
     return baseline_files(name)
 
@@ -202,6 +225,27 @@ def _load_ridge(path: Path, descriptor: dict):
     return model
 
 
+def _load_logreg(path: Path, descriptor: dict):
+    from sklearn.linear_model import LogisticRegression
+
+    arrays = _load_npz(path, ("coef", "intercept", "classes", "n_iter"))
+    coef, intercept, classes = arrays["coef"], arrays["intercept"], arrays["classes"]
+    rows = 1 if len(classes) == 2 else len(classes)        # a binary problem has one row of weights
+    if coef.shape != (rows, descriptor["n_features"]) or intercept.shape != (rows,) or classes.ndim != 1:
+        raise _damaged(path, f"holds coef {coef.shape}, intercept {intercept.shape} and {len(classes)} classes, which "
+                             f"do not fit {descriptor['n_features']} features")
+    if descriptor.get("classes") is not None and classes.tolist() != descriptor["classes"]:
+        raise _damaged(path, f"holds classes {classes.tolist()}, baseline.json says {descriptor['classes']}")
+    model = LogisticRegression()
+    try:
+        model.set_params(**descriptor.get("params", {}))
+    except (ValueError, TypeError) as exc:
+        raise _damaged(path.with_name(DESCRIPTOR), f"has parameters LogisticRegression does not take ({exc})") from None
+    model.coef_, model.intercept_, model.classes_, model.n_iter_ = coef, intercept, classes, arrays["n_iter"]
+    model.n_features_in_ = descriptor["n_features"]
+    return model
+
+
 def _load_xgboost(path: Path, descriptor: dict):
     from xgboost import XGBRegressor
     from xgboost.core import XGBoostError
@@ -244,19 +288,33 @@ def skops_types(path: Path) -> set[str]:
     return found
 
 
-def _load_svr(path: Path, descriptor: dict):
+def _load_skops(path: Path, trusted: tuple[str, ...]):
+    """The object in a skops file, built only if every type in it is plain data or in ``trusted``."""
     import skops.io
 
-    untrusted = skops_types(path) - _SKOPS_PLAIN_TYPES - set(SVR_TRUSTED_TYPES)
+    untrusted = skops_types(path) - _SKOPS_PLAIN_TYPES - set(trusted)
     if untrusted:
         raise RunError(f"{path} holds types outside the trusted list ({', '.join(sorted(untrusted))}); refusing to "
                        "load it: it was not written by train.py")
     try:
-        model = skops.io.load(path, trusted=list(SVR_TRUSTED_TYPES))
+        return skops.io.load(path, trusted=list(trusted))
     except Exception as exc:  # noqa: BLE001  (skops raises its own exceptions, TypeError, ValueError, ...)
         raise _damaged(path, f"could not be loaded by skops ({type(exc).__name__}: {exc})") from None
+
+
+def _load_svr(path: Path, descriptor: dict):
+    model = _load_skops(path, SVR_TRUSTED_TYPES)
     if type(model).__name__ != "MultiOutputRegressor" or getattr(model, "n_features_in_", None) != descriptor["n_features"]:
         raise _damaged(path, f"does not hold a MultiOutputRegressor of SVR over {descriptor['n_features']} features")
+    return model
+
+
+def _load_svc(path: Path, descriptor: dict):
+    model = _load_skops(path, SVC_TRUSTED_TYPES)
+    if type(model).__name__ != "SVC" or getattr(model, "n_features_in_", None) != descriptor["n_features"]:
+        raise _damaged(path, f"does not hold an SVC over {descriptor['n_features']} features")
+    if descriptor.get("classes") is not None and np.asarray(model.classes_).tolist() != descriptor["classes"]:
+        raise _damaged(path, f"holds classes {np.asarray(model.classes_).tolist()}, baseline.json says {descriptor['classes']}")
     return model
 
 
@@ -268,6 +326,7 @@ def load_baseline(folder: Path):
     descriptor = read_descriptor(folder)
     name = descriptor["model"]
     scaler = _load_scaler(folder / SCALER_FILE, descriptor["n_features"])
-    loader = {"ridge": _load_ridge, "svr": _load_svr, "xgboost": _load_xgboost}[name]
+    loader = {"ridge": _load_ridge, "svr": _load_svr, "xgboost": _load_xgboost, "svc": _load_svc,
+              "logreg": _load_logreg}[name]
     model = loader(folder / MODEL_FILES[name], descriptor)     # file names fixed here, never read from the run
     return Pipeline([("scale", scaler), ("model", model)])

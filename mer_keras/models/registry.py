@@ -62,6 +62,8 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
     ModelRow("ridge", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "ridge"),
     ModelRow("svr", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "svr"),
     ModelRow("xgboost", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "xgboost"),
+    ModelRow("svc", "sklearn", SPEECH_TASKS, "mer_keras.models.baselines:build_baseline", "egemaps", "svc"),
+    ModelRow("logreg", "sklearn", SPEECH_TASKS, "mer_keras.models.baselines:build_baseline", "egemaps", "logreg"),
     ModelRow("cnn_lstm", "keras", SPEECH_TASKS, "mer_keras.models.cnn_lstm:build_cnn_lstm", "mel", "cnn_lstm",
              role="claimed_smaller"),
     ModelRow("attn_crnn", "keras", SPEECH_TASKS, "mer_keras.models.attn_crnn:build_attn_crnn", "waveform", "attn_crnn",

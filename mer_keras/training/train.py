@@ -79,6 +79,9 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     return Path("runs") / name
 
 
+SCORE_LABELS = {"r2": "R²", "balanced_accuracy": "balanced accuracy (UAR)"}
+
+
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -263,13 +266,19 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
 
 
 def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
-    """Grid search with group folds over all training songs (train + validation parts); test untouched."""
+    """Grid search with group folds over all training items (train + validation parts); test untouched.
+
+    Scored by the task's score (``specs/baselines.yaml`` ``cv``): R² for va/quadrant, balanced accuracy
+    (unweighted average recall) for emotion; recorded as ``best_cv_score`` and ``cv_scoring``
+    (``best_cv_r2`` too when the score is R², as runs before issue 18 had it)."""
 
     from mer_keras.models.baseline_io import save_baseline
-    from mer_keras.models.baselines import search_baseline
+    from mer_keras.models.baselines import cv_scoring, search_baseline
     from mer_keras.models.registry import model_spec
 
     spec = model_spec(request.model)
+    task = prepared.dataset.task
+    scoring = cv_scoring(task)
     run = prepared.run
     items = prepared.parts["train"][0] + prepared.parts["validation"][0]
     features = np.concatenate([prepared.parts["train"][1], prepared.parts["validation"][1]]).reshape(len(items), -1)
@@ -278,31 +287,37 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     test_ids = set(prepared.split["test"])
     if test_ids & {item.item_id for item in items}:
         raise RunError("internal error: test items reached the hyperparameter search")
-    _log(f"model {request.model}: grid search over {spec['search']} with {spec['cv']['folds']} folds grouped by "
-         f"{prepared.split['group_by']} on {len(items)} training items x {features.shape[1]} features")
+    _log(f"model {request.model}: grid search over {spec['search']} with {min(spec['cv']['folds'], len(set(groups)))} folds grouped by "
+         f"{prepared.split['group_by']} on {len(items)} training items x {features.shape[1]} features, scored by {scoring}")
     started = time.time()
-    search = search_baseline(request.model, features, targets, groups, seed=request.seed)
+    search = search_baseline(request.model, features, targets, groups, seed=request.seed, task=task)
     seconds = time.time() - started
     save_baseline(search.best_estimator_, run.path)      # pickle-free: baseline.json + .npz / xgboost JSON / skops
     names = feature_names_for(prepared)
     write_json(run / "feature_names.json", names)
     results = search.cv_results_
-    table = [{"params": {k.split("__")[-1]: v for k, v in params.items()}, "mean_r2": float(mean), "sd_r2": float(sd)}
+    short = "r2" if scoring == "r2" else scoring
+    table = [{"params": {k.split("__")[-1]: v for k, v in params.items()}, f"mean_{short}": float(mean), f"sd_{short}": float(sd)}
              for params, mean, sd in zip(results["params"], results["mean_test_score"], results["std_test_score"])]
+    best = float(search.best_score_)
     search_record = {"best_params": {k.split("__")[-1]: v for k, v in search.best_params_.items()},
-                     "best_cv_r2": float(search.best_score_), "folds": search.n_splits_,
-                     "grouped_by": prepared.split["group_by"], "candidates": table,
+                     "cv_scoring": scoring, "best_cv_score": best, **({"best_cv_r2": best} if scoring == "r2" else {}),
+                     "folds": search.n_splits_, "grouped_by": prepared.split["group_by"], "candidates": table,
                      "search_item_ids": [item.item_id for item in items]}
     write_json(run / "search.json", search_record)
     config = base_config(request, prepared) | {
-        "training": {"search": spec["search"], "cv": spec["cv"], "seed": request.seed, "limit": request.limit,
-                     "best_params": search_record["best_params"], "best_cv_r2": search_record["best_cv_r2"]},
+        "training": {"search": spec["search"], "fixed": spec.get("fixed"), "cv": spec["cv"] | {"scoring": scoring},
+                     "cv_folds": search.n_splits_, "seed": request.seed, "limit": request.limit,
+                     "best_params": search_record["best_params"], "cv_scoring": scoring, "best_cv_score": best,
+                     **({"best_cv_r2": best} if scoring == "r2" else {})},
+        "test_fold": prepared.split.get("test_fold"), "validation_fold": prepared.split.get("validation_fold"),
+        "train_fraction": prepared.split.get("train_fraction", 1.0),
         "parameters": None, "n_features": int(features.shape[1]),
         "status": "finished", "train_seconds": round(seconds, 1), "peak_rss_mib": peak_rss_mib(),
     }
     run.write_config(config)
     run.write_manifest()        # last: sha256 and size of every file of the run
-    _log(f"finished: best {search_record['best_params']} (CV mean R² {search.best_score_:.3f}) in {seconds:.0f} s; "
+    _log(f"finished: best {search_record['best_params']} (CV mean {SCORE_LABELS.get(scoring, scoring)} {best:.3f}) in {seconds:.0f} s; "
          f"run saved to {run.path}. Next: python evaluate.py {run.path}")
     return run
 
@@ -318,6 +333,11 @@ def feature_names_for(prepared: PreparedRun) -> list[str]:
         from mer_keras.features.opensmile import opensmile_feature_names
 
         return opensmile_feature_names(prepared.parts["train"][0][0].path)
+    if kind == "egemaps":
+        from mer_keras.features.opensmile import egemaps_feature_names
+
+        params = prepared.feature_spec.params
+        return egemaps_feature_names(params["feature_set"], params["feature_level"])
     if kind == "opensmile_audio_summary":
         from mer_keras.features.opensmile import opensmile_audio_columns, summary_feature_names
 
