@@ -161,6 +161,8 @@ def _initialisation_lines(config: dict) -> list[str]:
 
 
 def _verdict_lines(verdict: dict) -> list[str]:
+    if "claimed_r2" in verdict and "claimed" not in verdict:      # runs scored before verdicts named their metric
+        verdict = verdict | {"claimed": verdict["claimed_r2"], "metric": "r2", "measured": verdict["measured_r2_mean"]}
     if verdict["outcome"] == "not applicable":
         return [f"Not applicable: {verdict['why']}."]
     if "claimed" in verdict:
