@@ -238,7 +238,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                      "patience": plan["patience"], "seed": request.seed, "limit": request.limit,
                      "precision": request.precision, "protocol": request.protocol}
                     | ({key: plan[key] for key in ("monitor", "min_delta", "weight_decay", "clipnorm", "warmup_epochs",
-                                                   "decay", "average_best", "augmentation")}
+                                                   "decay", "average_best", "augmentation", "class_weight")}
                        if request.protocol != "documented" else {}),
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
         "preset": request.preset, "model_config": spec.get("model"),
@@ -252,7 +252,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     state = fit_model(model, arrays["train"], arrays["validation"], run, epochs=plan["epochs"],
                       batch_size=plan["batch_size"], patience=plan["patience"], state=state, monitor=plan["monitor"],
                       mode=plan["mode"], min_delta=plan["min_delta"], augmentation=plan["augmentation"],
-                      average_best=plan["average_best"], seed=request.seed)
+                      average_best=plan["average_best"], seed=request.seed, class_weight=plan.get("class_weight"))
     model.save(run.model)
     config.update(peak_rss_mib=peak_rss_mib(), status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
                   best_val_loss=state["best"], best_validation={plan["monitor"]: state["best"]},
