@@ -64,4 +64,6 @@ def test_emodb_speaker_folds_train_evaluate_and_pool(tmp_path):
     summary = json.loads((summary_dir / "metrics.json").read_text())
     assert summary["pooled"]["n_items"] == 36 and summary["pooled"]["folds"] == [0, 1, 2]     # 6 speakers x 6
     assert np.asarray(summary["pooled"]["confusion_matrix"]["rows_true_columns_predicted"]).sum(axis=1).tolist() == [6] * 6
-    assert "uar" in summary and "Pooled over folds 0, 1, 2 of 3" in (summary_dir / "report.md").read_text()
+    text = (summary_dir / "report.md").read_text()
+    assert "uar" in summary and "Pooled over folds 0, 1, 2 of 3" in text
+    assert "3-fold cross-validation grouped by speaker" in text and summary["test_folds"][2] == [2, 3]

@@ -185,6 +185,18 @@ def _verdict_lines(verdict: dict) -> list[str]:
     return lines
 
 
+def _runs_sentence(summary: dict) -> str:
+    if summary.get("test_folds"):
+        n = summary["test_folds"][0][1]
+        return (f"Each run is one fold of a {n}-fold cross-validation grouped by {summary.get('group_by') or 'group'} "
+                "(its test part is one fold; its report is in the folders below), so every item is tested once; "
+                "the fold spread (sd, min-max) is the interval that matters, and one run can train differently on "
+                "another CPU.")
+    return ("Each run has its own seed, split and report (folders below); figures are on the test items of each "
+            "run; the seed spread (sd, min-max) is the interval that matters, and one seed can train differently "
+            "on another CPU.")
+
+
 def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
     """``report.md`` of a summary over runs (seeds): mean, sd and range of each figure, the verdict, the runs."""
     names, command = summary["runs"], summary["command"]["evaluate"]
@@ -198,9 +210,7 @@ def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
                   "predictions are nearly constant. The table gives each figure over all runs and, in its last "
                   "column, over the runs that learned.", ""]
     lines += [f"Data: {summary['data']}. Parameters: {_fmt(summary['parameters'])} measured, "
-              f"{_fmt(summary.get('claimed_parameters'))} claimed. Each run has its own seed, split and report "
-              f"(folders below); figures are on the test items of each run; the seed spread (sd, min-max) is the "
-              f"interval that matters, and one seed can train differently on another CPU.", ""]
+              f"{_fmt(summary.get('claimed_parameters'))} claimed. " + _runs_sentence(summary), ""]
     if collapsed:
         lines += ["| figure | mean over runs | sd | min | max | runs that learned: mean ± sd |", "|---|---|---|---|---|---|"]
     else:

@@ -101,6 +101,9 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         summary["pooled"] = figures
     summary["protocol"] = first.get("protocol")
     summary["seeds"] = [m["split"]["seed"] for m in all_metrics]
+    if all(m["split"].get("test_fold") for m in all_metrics):
+        summary["test_folds"] = [m["split"]["test_fold"] for m in all_metrics]
+        summary["group_by"] = first["split"].get("group_by")
     if yardstick_root is not None:
         summary["yardstick"] = find_yardstick(Path(yardstick_root), summary, all_metrics)
     report_dir = Path(report_dir)
