@@ -36,7 +36,38 @@ def predict_files(run_path: Path, files: list[str], cache: str | None = None,
         rows[int(item.item_id)].update(decoded)
     for item_id, reason in skipped:
         rows[int(item_id)]["error"] = reason
+    if config["task"] == "emotion":
+        for index, file in enumerate(files):
+            warning = speech_warning(Path(file), config)
+            if warning and "error" not in rows[index]:
+                rows[index]["warning"] = warning
+                print(f"warning: {file}: {warning}", file=sys.stderr)
     offset = config["feature"]["params"].get("offset", 0.0)
     if offset:
         print(f"note: this run reads each file from {offset} s on (its training window)", file=sys.stderr)
     return [rows[index] for index in range(len(files))]
+
+
+#: A speech run's input is an utterance of a few seconds; far longer input is most likely not one.
+LONGEST_UTTERANCE_SECONDS = 15.0
+
+
+def speech_warning(path: Path, config: dict) -> str | None:
+    """Why a file does not look like what a speech-emotion run was trained on (an utterance of a few
+    seconds), or ``None``. Judged from the duration: music clips and long recordings are far longer."""
+    import soundfile as sf
+
+    try:
+        seconds = float(sf.info(str(path)).duration)
+    except Exception:           # undecodable here: the prediction itself reports the file in one line
+        try:
+            import librosa
+
+            seconds = float(librosa.get_duration(path=str(path)))
+        except Exception:
+            return None
+    window = config["feature"]["params"].get("duration") or 4.0
+    if seconds > LONGEST_UTTERANCE_SECONDS:
+        return (f"{seconds:.1f} s long: this is a speech-emotion model trained on single utterances of a few "
+                f"seconds (it reads {window:g} s); on music or a long recording its emotion means little")
+    return None

@@ -67,7 +67,15 @@ def test_cnn_lstm_and_attn_crnn_side_by_side(ravdess_dir, tmp_path, capsys):
     row = json.loads(capsys.readouterr().out)[0]
     assert row["emotion"] in EMOTIONS and np.isclose(sum(row["probabilities"].values()), 1.0, atol=1e-4)
     assert predict_main([str(clip), "--run", str(runs["cnn_lstm"])]) == 0
-    assert capsys.readouterr().out.split("\t")[1] in EMOTIONS
+    captured = capsys.readouterr()
+    assert captured.out.split("\t")[1] in EMOTIONS and "warning" not in captured.err
+
+    music = speech_clip(tmp_path / "a song.wav", seconds=20.0)        # far longer than an utterance
+    assert predict_main([str(music), "--run", str(runs["cnn_lstm"]), "--json"]) == 0
+    captured = capsys.readouterr()
+    row = json.loads(captured.out)[0]
+    assert "20.0 s long" in row["warning"] and row["emotion"] in EMOTIONS
+    assert captured.err.count("warning:") == 1 and "a song.wav" in captured.err
 
 
 def test_cremad_trains_and_seeds_summarise(tmp_path):
