@@ -480,30 +480,32 @@ def main(argv: list[str] | None = None) -> int:
     check = commands.add_parser("verify", help="check a run's files against its manifest.json")
     check.add_argument("run", help="run directory")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        if args.command == "export":
-            out = export_run(Path(args.run), Path(args.out))
-            print(f"wrote {out} ({out.stat().st_size:,} bytes); on another machine: "
-                  f"python -m mer_keras.runs import {out} DIR", file=sys.stderr)
-        elif args.command == "import":
-            dest = import_run(Path(args.bundle), Path(args.dir))
-            print(f"imported {args.bundle} into {dest}; every file matches its manifest. "
-                  f"Next: python predict.py FILE --run {dest}", file=sys.stderr)
-        elif args.command == "seal":
-            path = seal_run(Path(args.run))
-            print(f"wrote {path} ({len(RunDir(args.run).read_manifest())} files)", file=sys.stderr)
-        else:
-            run = RunDir(Path(args.run))
-            _finished(run)
-            if run.read_manifest() is None:
-                raise RunError(f"{run.path} has no {MANIFEST}; nothing to verify (python -m mer_keras.runs seal "
-                               f"{run.path} writes one for a run you trust)")
-            run.verify()
-            print(f"{run.path}: all {len(run.read_manifest())} files match {run.manifest}", file=sys.stderr)
-    except RunError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 0
+    from mer_keras.errors import exit_status
+
+    return exit_status(_run_command, args)
+
+
+def _run_command(args) -> None:
+    """The work of one ``python -m mer_keras.runs`` sub-command; project errors propagate to ``exit_status``."""
+    if args.command == "export":
+        out = export_run(Path(args.run), Path(args.out))
+        print(f"wrote {out} ({out.stat().st_size:,} bytes); on another machine: "
+              f"python -m mer_keras.runs import {out} DIR", file=sys.stderr)
+    elif args.command == "import":
+        dest = import_run(Path(args.bundle), Path(args.dir))
+        print(f"imported {args.bundle} into {dest}; every file matches its manifest. "
+              f"Next: python predict.py FILE --run {dest}", file=sys.stderr)
+    elif args.command == "seal":
+        path = seal_run(Path(args.run))
+        print(f"wrote {path} ({len(RunDir(args.run).read_manifest())} files)", file=sys.stderr)
+    else:
+        run = RunDir(Path(args.run))
+        _finished(run)
+        if run.read_manifest() is None:
+            raise RunError(f"{run.path} has no {MANIFEST}; nothing to verify (python -m mer_keras.runs seal "
+                           f"{run.path} writes one for a run you trust)")
+        run.verify()
+        print(f"{run.path}: all {len(run.read_manifest())} files match {run.manifest}", file=sys.stderr)
 
 
 if __name__ == "__main__":
