@@ -1,4 +1,5 @@
-"""On-disk feature cache keyed by the file (path, size, mtime) and every extraction parameter."""
+"""On-disk feature cache keyed by the file's content (sha256) and every extraction parameter: a moved,
+copied or re-mounted dataset still hits the cache; an edited file does not."""
 
 from __future__ import annotations
 
@@ -16,6 +17,15 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get("MER_CACHE", Path.home() / ".cache" / "mer_keras"))
 
 
+def file_digest(path: Path, chunk: int = 1 << 20) -> str:
+    """sha256 of a file's bytes (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class FeatureCache:
     """Named arrays stored as ``<root>/<kind>/<key>.npz``; writes are atomic (temp file + rename)."""
 
@@ -24,10 +34,9 @@ class FeatureCache:
 
     @staticmethod
     def key(path: Path, kind: str, params: dict) -> str:
-        path = Path(path).resolve()
-        stat = path.stat()
-        blob = json.dumps({"format": 2, "path": str(path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
-                           "kind": kind, "params": params}, sort_keys=True)
+        """The entry name for ``path``'s features of ``kind`` with ``params``: from the file's bytes, not its
+        path or modification time (datasets get copied and re-mounted; their features do not change)."""
+        blob = json.dumps({"format": 3, "content": file_digest(path), "kind": kind, "params": params}, sort_keys=True)
         return hashlib.sha1(blob.encode()).hexdigest()
 
     def _file(self, kind: str, key: str) -> Path:

@@ -80,3 +80,18 @@ def test_parallel_matches_serial(tmp_path):
 
 def test_threads_limited_in_workers():
     extract_module._limit_threads()  # must not raise
+
+
+def test_key_follows_the_content_not_the_path_or_time(tmp_path):
+    import os
+    import shutil
+
+    path = write_audio(tmp_path / "a.wav", seconds=1.0)
+    params = LogMelConfig.from_spec().to_dict()
+    copy = tmp_path / "elsewhere" / "b.wav"
+    copy.parent.mkdir()
+    shutil.copyfile(path, copy)
+    os.utime(copy, (1_000_000, 1_000_000))
+    assert FeatureCache.key(copy, "logmel", params) == FeatureCache.key(path, "logmel", params)   # copied dataset: hit
+    write_audio(copy, seconds=1.0, freq=880.0)
+    assert FeatureCache.key(copy, "logmel", params) != FeatureCache.key(path, "logmel", params)   # edited: miss
