@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mer_keras.data.emotions import EMOTIONS, require_dir, skipped_note, speech_audio_files
+from mer_keras.data.emotions import EMOTIONS, collect_clips, require_dir, skipped_note, speech_audio_files
 from mer_keras.data.records import Dataset, Item
 from mer_keras.errors import DataError
 
@@ -41,23 +41,10 @@ def load_emodb(data_dir: Path) -> Dataset:
     files = speech_audio_files(data_dir)
     if not files:
         raise DataError(f"no .wav or .flac files under {data_dir}; expected layout: {LAYOUT}")
-    items, skipped, left_out = [], [], {name: 0 for name in LEFT_OUT}
-    seen: dict[str, Path] = {}
-    for path in files:
-        try:
-            fields = parse_emodb_name(path.stem)
-        except DataError as exc:
-            skipped.append((str(path.relative_to(data_dir)), f"not an EmoDB file name: {exc}"))
-            continue
-        if fields["emotion"] in LEFT_OUT:
-            left_out[fields["emotion"]] += 1
-            continue
-        if path.stem in seen:
-            skipped.append((path.stem, f"duplicate name: also {seen[path.stem]}"))
-            continue
-        seen[path.stem] = path
-        items.append(Item(item_id=path.stem, group=f"speaker_{fields['speaker']}", path=path,
-                          labels={"emotion": fields["emotion"], "text": fields["text"]}))
+    items, skipped, left_out, _ = collect_clips(
+        files, data_dir, parse_emodb_name, "EmoDB", LEFT_OUT,
+        lambda path, fields: Item(item_id=path.stem, group=f"speaker_{fields['speaker']}", path=path,
+                                  labels={"emotion": fields["emotion"], "text": fields["text"]}))
     if not items:
         raise DataError(f"none of the {len(files)} audio files under {data_dir} is a six-class EmoDB utterance; "
                         f"expected layout: {LAYOUT}")

@@ -20,6 +20,37 @@ def speech_audio_files(folder: Path) -> list[Path]:
                   if path.suffix.lower() in SPEECH_AUDIO_EXTENSIONS and path.is_file())
 
 
+def collect_clips(files: list[Path], root: Path, parse, corpus: str, left_out: tuple[str, ...], make_item,
+                  reject=None):
+    """Items from speech files named by a corpus's code, with every file that is not one listed.
+
+    ``parse(stem)`` returns the name's fields (with ``"emotion"``) or raises DataError; ``reject(fields)``
+    may return why a well-named file is not used; emotions in ``left_out`` are counted, not kept; a name
+    seen twice is a listed skip. Returns ``(items, skipped, left_out_counts, seen {stem: path})``.
+    """
+    items, skipped, counts, seen = [], [], {name: 0 for name in left_out}, {}
+    for path in files:
+        try:
+            fields = parse(path.stem)
+        except DataError as exc:
+            skipped.append((str(path.relative_to(root)), f"not a{'n' if corpus[0] in 'AEIOU' else ''} {corpus} "
+                                                          f"file name: {exc}"))
+            continue
+        why = reject(fields) if reject else None
+        if why:
+            skipped.append((path.stem, why))
+            continue
+        if fields["emotion"] in left_out:
+            counts[fields["emotion"]] += 1
+            continue
+        if path.stem in seen:
+            skipped.append((path.stem, f"duplicate name: also {seen[path.stem]}"))
+            continue
+        seen[path.stem] = path
+        items.append(make_item(path, fields))
+    return items, skipped, counts, seen
+
+
 def skipped_note(skipped: list[tuple[str, str]]) -> list[str]:
     """One note line counting the skips per reason (the full list goes to skipped.csv)."""
     counts: dict[str, int] = {}

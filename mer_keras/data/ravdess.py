@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from mer_keras.data.emotions import EMOTIONS, require_dir, skipped_note, speech_audio_files
+from mer_keras.data.emotions import EMOTIONS, collect_clips, require_dir, skipped_note, speech_audio_files
 from mer_keras.data.records import Dataset, Item
 from mer_keras.errors import DataError
 
@@ -45,26 +45,12 @@ def load_ravdess(data_dir: Path) -> Dataset:
     files = speech_audio_files(data_dir)
     if not files:
         raise DataError(f"no .wav or .flac files under {data_dir}; expected layout: {LAYOUT}")
-    items, skipped, left_out = [], [], {name: 0 for name in LEFT_OUT}
-    seen: dict[str, Path] = {}
-    for path in files:
-        try:
-            fields = parse_ravdess_name(path.stem)
-        except DataError as exc:
-            skipped.append((str(path.relative_to(data_dir)), f"not a RAVDESS file name: {exc}"))
-            continue
-        if fields["modality"] != "03" or fields["vocal_channel"] != "01":
-            skipped.append((path.stem, "not audio-only speech (modality 03, vocal channel 01)"))
-            continue
-        if fields["emotion"] in LEFT_OUT:
-            left_out[fields["emotion"]] += 1
-            continue
-        if path.stem in seen:
-            skipped.append((path.stem, f"duplicate name: also {seen[path.stem]}"))
-            continue
-        seen[path.stem] = path
-        items.append(Item(item_id=path.stem, group=f"actor_{fields['actor']}", path=path,
-                          labels={"emotion": fields["emotion"], "intensity": fields["intensity"]}))
+    items, skipped, left_out, seen = collect_clips(
+        files, data_dir, parse_ravdess_name, "RAVDESS", LEFT_OUT,
+        lambda path, fields: Item(item_id=path.stem, group=f"actor_{fields['actor']}", path=path,
+                                  labels={"emotion": fields["emotion"], "intensity": fields["intensity"]}),
+        reject=lambda fields: None if (fields["modality"], fields["vocal_channel"]) == ("03", "01")
+        else "not audio-only speech (modality 03, vocal channel 01)")
     if not items:
         raise DataError(f"none of the {len(files)} audio files under {data_dir} is a six-class RAVDESS speech clip; "
                         f"expected layout: {LAYOUT}")
