@@ -10,6 +10,7 @@ import numpy as np
 from mer_keras.evaluation.format import fmt as _fmt
 from mer_keras.evaluation.tasks import task_module
 from mer_keras.evaluation.verdict import METRIC_LABELS
+from mer_keras.models.baselines import SCORING_LABELS
 from mer_keras.runs import write_text
 from mer_keras.specs import load_spec
 
@@ -92,7 +93,7 @@ def _protocol_lines(metrics: dict, config: dict) -> list[str]:
         # runs before issue 18 record best_cv_r2 only (always R²); later ones best_cv_score and cv_scoring
         scoring = training.get("cv_scoring", "r2")
         score = training.get("best_cv_score", training.get("best_cv_r2"))
-        label = {"r2": "mean R²", "balanced_accuracy": "balanced accuracy (unweighted average recall)"}.get(scoring, scoring)
+        label = SCORING_LABELS.get(scoring, scoring)
         scored_by = "mean R² over valence and arousal" if scoring == "r2" else label
         fixed = f" (fixed: {training['fixed']})" if training.get("fixed") else ""
         targets = ("- Targets: the six emotions as class indices; class weights balanced; the outputs are the class "

@@ -56,6 +56,10 @@ def build_baseline(name: str, seed: int = 0):
     return pipeline, grid
 
 
+#: How reports and logs name each cross-validation score (``cv_scoring``).
+SCORING_LABELS = {"r2": "mean R²", "balanced_accuracy": "balanced accuracy (unweighted average recall)"}
+
+
 def cv_scoring(task: str | None = None) -> str:
     """The grid search's score for ``task`` (``specs/baselines.yaml`` ``cv``): ``r2`` for the music tasks,
     ``balanced_accuracy`` (unweighted average recall) for speech emotion."""

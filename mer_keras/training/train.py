@@ -79,9 +79,6 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     return Path("runs") / name
 
 
-SCORE_LABELS = {"r2": "R²", "balanced_accuracy": "balanced accuracy (UAR)"}
-
-
 def _log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -273,7 +270,7 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     (``best_cv_r2`` too when the score is R², as runs before issue 18 had it)."""
 
     from mer_keras.models.baseline_io import save_baseline
-    from mer_keras.models.baselines import cv_scoring, search_baseline
+    from mer_keras.models.baselines import SCORING_LABELS, cv_scoring, search_baseline
     from mer_keras.models.registry import model_spec
 
     spec = model_spec(request.model)
@@ -317,7 +314,7 @@ def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     }
     run.write_config(config)
     run.write_manifest()        # last: sha256 and size of every file of the run
-    _log(f"finished: best {search_record['best_params']} (CV mean {SCORE_LABELS.get(scoring, scoring)} {best:.3f}) in {seconds:.0f} s; "
+    _log(f"finished: best {search_record['best_params']} (cross-validated {SCORING_LABELS.get(scoring, scoring)} {best:.3f}) in {seconds:.0f} s; "
          f"run saved to {run.path}. Next: python evaluate.py {run.path}")
     return run
 
