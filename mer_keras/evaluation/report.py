@@ -344,3 +344,72 @@ def _write_music_comparison(comparison: dict, report_dir: Path) -> Path:
     for label, row in rows.items():
         lines.append(f"Runs of {label}: " + ", ".join(row["runs"]))
     return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")
+
+
+def _interval_text(interval: dict, digits: int = 3) -> str:
+    """``mean [low, high]`` of a t interval over folds (``mean (one fold)`` when there is no interval)."""
+    if not interval or interval.get("mean") is None:
+        return "-"
+    if interval.get("low") is None:
+        return f"{_fmt(interval['mean'], digits)} (one fold)"
+    return f"{_fmt(interval['mean'], digits)} [{_fmt(interval['low'], digits)}, {_fmt(interval['high'], digits)}]"
+
+
+def _measured_text(measured: dict) -> str:
+    if "mean" in measured:
+        return _interval_text(measured) + (f", n = {measured['n']}" if measured.get("n") else "")
+    parts = []
+    for key, value in measured.items():
+        if isinstance(value, dict):
+            parts.append(f"{key}: " + ", ".join(f"{k} {_interval_text(v) if isinstance(v, dict) else _fmt(v)}"
+                                                 for k, v in value.items()))
+        else:
+            parts.append(f"{key} {_fmt(value)}")
+    return "; ".join(parts) or "-"
+
+
+def write_speech_claims_report(result: dict, report_dir: Path) -> Path:
+    """``report.md`` of :func:`mer_keras.evaluation.speech_claims.judge_speech_claims`: a verdict per claim of
+    the speech note per protocol, the models' fold figures, cross-corpus drops and the yardsticks."""
+    lines = ["# The speech design note's claims (seed 004), judged on speaker folds", "",
+             f"Data: {result['data']}. Every figure is a mean over speaker-independent test folds (one run per fold, "
+             "each test fold scored once by evaluate.py) with its 95% t interval over the folds in brackets. "
+             "Paired figures are CNN-LSTM minus attention CRNN on the same test fold. The `documented` protocol "
+             "gives the note's verdicts; `tuned` (the fairest training of the same layers) is shown beside it.", "",
+             "> **Note:** measured on public acted-speech corpora, not on the note's own (unshared) data; the "
+             "attention CRNN here is a wav2vec-style model trained from scratch, not a pretrained wav2vec.", ""]
+    columns = ("accuracy", "uar", "macro_f1", "best_epoch", "train_seconds", "parameters", "peak_rss_mib")
+    header = "| model | protocol | folds | accuracy | UAR | macro-F1 | best epoch | training s | parameters | peak MiB | collapsed folds |"
+    lines += ["## Models on the same folds", "", header, "|---" * 11 + "|"]
+    every = [(p, row) for p, entry in result["protocols"].items() for row in entry["rows"].values()]
+    every += [(row["protocol"] or "-", row) for row in result["yardsticks"]]
+    for protocol, row in every:
+        cells = [_interval_text(row[c], 0 if c in ("train_seconds", "parameters", "peak_rss_mib") else
+                                1 if c == "best_epoch" else 3) if row[c]["mean"] is not None else "-" for c in columns]
+        lines.append(f"| {row['model']} | {protocol} | {len(row['folds'])} | " + " | ".join(cells) +
+                     f" | {len(row['collapsed'])} of {len(row['folds'])} |")
+    crosses = [(p, row) for p, entry in result["protocols"].items() for row in entry["cross"].values()]
+    if crosses:
+        lines += ["", "## Cross-corpus", "", "The same fold runs scored on the other corpus (its six shared classes, every "
+                  "item a test item).", "", "| model | protocol | scored on | accuracy | UAR | drop from in-corpus accuracy | collapsed |",
+                  "|---|---|---|---|---|---|---|"]
+        for protocol, row in crosses:
+            lines.append(f"| {row['model']} | {protocol} | {row['evaluated_on']} | {_interval_text(row['accuracy'])} | "
+                         f"{_interval_text(row['uar'])} | {_interval_text(row['drop'])} | "
+                         f"{len(row['collapsed'])} of {row['accuracy']['n']} |")
+    for protocol, entry in result["protocols"].items():
+        if not entry["claims"]:
+            continue
+        lines += ["", f"## Verdicts, {protocol} protocol", "", "| claim | where | figure | measured | outcome |",
+                  "|---|---|---|---|---|"]
+        for claim in entry["claims"]:
+            note = f" ({claim['note']})" if claim.get("note") else ""
+            lines.append(f"| {claim['claim']} | {claim['where']} | {claim['figure']} | {_measured_text(claim['measured'])} | "
+                         f"**{claim['outcome']}**{note} |")
+    collapsed = [(p, row["model"], row["collapsed"]) for p, row in every if row["collapsed"]]
+    if collapsed:
+        lines += ["", "Collapsed folds (one class over half of the predictions) are kept in the means above and listed "
+                  "here, so that no mean hides them: " + "; ".join(f"{m} {p}: {', '.join(c)}" for p, m, c in collapsed) + "."]
+    lines += ["", "## Command", "", "```", result["command"], "```", "",
+              "Each folder's own report.md lists the train and evaluate commands of its runs."]
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")
