@@ -103,9 +103,9 @@ def _choice(dataset: str, folder: Path, target: str | None, features: str | None
     if dataset in SPEECH_DATASETS:
         if target not in (None, "emotion"):
             raise DataError(f"{dataset} is a speech emotion dataset: its target is the emotion (--target emotion)")
-        if features not in (None, "mel", "waveform", "embeddings", "egemaps"):
+        if features not in (None, "mel", "waveform", "embeddings", "egemaps", "handcrafted"):
             raise DataError(f"{dataset} takes --features mel (cnn_lstm), waveform or embeddings (attn_crnn), "
-                            "or egemaps (svc, logreg)")
+                            "or egemaps / handcrafted (svc, logreg)")
         return DataChoice(dataset, str(folder.resolve()), "emotion", features or "mel", message=message)
     if target == "emotion":
         raise DataError(f"--target emotion applies to the speech datasets {SPEECH_DATASETS}, not {dataset}")

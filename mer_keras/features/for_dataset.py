@@ -9,26 +9,29 @@ from mer_keras.specs import load_spec
 
 FEATURES = ("mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps")
 SPEECH_FEATURES = ("mel", "waveform", "embeddings")      # the Keras speech models'
-SPEECH_CLASSIC_FEATURES = ("egemaps",)                   # the classic speech models' (svc, logreg)
+SPEECH_CLASSIC_FEATURES = ("egemaps", "handcrafted")    # the classic speech models' (svc, logreg)
 
 
 def speech_feature_spec(features: str, embeddings: str | None = None, family: str = "keras") -> FeatureSpec:
     """Speech (task ``emotion``), per ``specs/features.yaml`` ``speech``: ``mel`` -> the 16 kHz speech
     log-mel (CNN-LSTM), ``waveform`` -> the raw 16 kHz window (attention CRNN), ``embeddings`` ->
     precomputed wav2vec2 frames read from ``embeddings`` (a folder of <clip>.npy); for the classic
-    models (``family`` sklearn: svc, logreg) ``egemaps`` -> openSMILE's 88 eGeMAPS v02 functionals per clip."""
+    models (``family`` sklearn: svc, logreg) ``egemaps`` -> openSMILE's 88 eGeMAPS v02 functionals per clip,
+    ``handcrafted`` -> the project's 181 librosa descriptors over the clip (up to ``speech.handcrafted.duration``)."""
     from mer_keras.features.logmel import LogMelConfig
     from mer_keras.features.waveform import WaveformConfig
 
     if family != "keras":
-        if features != "egemaps":
+        if features not in SPEECH_CLASSIC_FEATURES:
             raise DataError(f"the classic speech models (svc, logreg) take --features egemaps (88 openSMILE functionals "
-                            f"per clip), not {features!r}")
+                            f"per clip) or handcrafted (181 librosa descriptors per clip), not {features!r}")
+        if features == "handcrafted":
+            return FeatureSpec("handcrafted", dict(load_spec("features")["speech"]["handcrafted"]))
         from mer_keras.features.opensmile import egemaps_params
 
         return FeatureSpec("egemaps", egemaps_params())
-    if features == "egemaps":
-        raise DataError("--features egemaps (88 functionals per clip) is for the classic speech models svc and logreg; "
+    if features in SPEECH_CLASSIC_FEATURES:
+        raise DataError(f"--features {features} (one vector per clip) is for the classic speech models svc and logreg; "
                         f"the Keras speech models take --features {' / '.join(SPEECH_FEATURES)}")
     if features == "mel":
         spec = load_spec("features")["speech"]["logmel"]

@@ -147,6 +147,20 @@ def test_speech_baseline_trains_and_evaluates_through_the_commands(model, maker,
     assert header.endswith(",".join(f"p_{name}" for name in EMOTIONS))
 
 
+def test_speech_baseline_on_handcrafted_features(tmp_path):
+    """The second yardstick: the 181 librosa descriptors over each speech clip, at the speech STFT settings."""
+    data = make_ravdess(tmp_path / "data")
+    run = tmp_path / "svc-handcrafted"
+    assert train_main(["--model", "svc", "--data", str(data), "--features", "handcrafted", "--test-fold", "1/2",
+                       "--seed", "0", "--workers", "1", "--out", str(run)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["feature"]["kind"] == "handcrafted" and config["input_shape"] == [1, 181]
+    assert config["feature"]["params"]["sample_rate"] == 16000 and config["feature"]["params"]["hop_length"] == 160
+    assert json.loads((run / "feature_names.json").read_text())[0] == "mfcc_1_mean"
+    assert evaluate_main([str(run), "--resamples", "20"]) == 0
+    assert json.loads((run / "metrics.json").read_text())["task"] == "emotion"
+
+
 def test_wrong_pairings_are_one_line_each(tmp_path, capsys):
     fourq = make_4q(tmp_path / "music")
     emodb = make_emodb(tmp_path / "speech")
@@ -155,6 +169,7 @@ def test_wrong_pairings_are_one_line_each(tmp_path, capsys):
         (["--model", "svc", "--data", str(fourq), "--features", "egemaps"], "applies to the speech datasets"),
         (["--model", "logreg", "--data", str(fourq), "--features", "handcrafted"], "does not apply to 4q"),
         (["--model", "svc", "--data", str(emodb), "--features", "mel"], "take --features egemaps"),
+        (["--model", "cnn_lstm", "--data", str(emodb), "--features", "handcrafted"], "classic speech models svc and logreg"),
         (["--model", "cnn_lstm", "--data", str(emodb), "--features", "egemaps"], "classic speech models svc and logreg"),
     ]
     for k, (arguments, message) in enumerate(cases):
