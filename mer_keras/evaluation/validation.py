@@ -82,7 +82,26 @@ def _data_size_lines(rows: list[dict], figures: list[str], out: Path) -> list[st
     return lines + ["", "![learning curve over training-set size](data_size_curve.png)"]
 
 
-def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
+def earlier_rows(path: Path) -> tuple[list[dict], list[str]]:
+    """The validation rows and command(s) of an earlier report's ``metrics.json`` (rows measured then, not
+    scored again): lets a report grow with new runs when the earlier run folders are gone."""
+    import json
+
+    from mer_keras.errors import RunError
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "metrics.json"
+    try:
+        data = json.loads(path.read_text())
+        rows = data["runs"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise RunError(f"{path}: not a validation report's metrics.json ({error}); pass the metrics.json written by "
+                       "python -m mer_keras.evaluation.validation") from None
+    return rows, list(data.get("commands") or [data["command"]])
+
+
+def write_validation_report(rows: list[dict], out: Path, command: str, earlier_commands: list[str] = ()) -> Path:
     """Per run and per setting (a protocol, less any ablated choice; mean ± sd over seeds or validation
     folds) validation figures, as report.md and metrics.json. Where the runs of a setting pair with tuned
     runs (same seed and validation fold), the mean paired difference to tuned is given too."""
@@ -127,8 +146,13 @@ def write_validation_report(rows: list[dict], out: Path, command: str) -> Path:
         lines.append(f"| {r['run']} | {r['setting']} | {r['seed']} | {fold} | {r['n_validation']} | "
                      + " | ".join(fmt(r.get(f)) for f in figures)
                      + f" | {fmt(spread['valence'], 2) + ', ' + fmt(spread['arousal'], 2) if spread else '-'} |")
-    lines += ["", "## Command", "", "```", command, "```", ""]
-    write_json(out / "metrics.json", {"runs": rows, "settings": summary, "command": command})
+    commands = [*earlier_commands, command]
+    lines += ["", "## Commands" if len(commands) > 1 else "## Command", ""]
+    if earlier_commands:
+        lines += ["Rows of runs scored by an earlier command are read from that report's metrics.json (`--include`), "
+                  "not scored again; the commands below wrote them, in order.", ""]
+    lines += ["```", *commands, "```", ""]
+    write_json(out / "metrics.json", {"runs": rows, "settings": summary, "command": command, "commands": commands})
     return write_text(out / "report.md", "\n".join(lines))
 
 
@@ -139,12 +163,22 @@ def main(argv=None) -> int:
                                      description="Score runs on their own validation items (never test).")
     parser.add_argument("runs", nargs="+")
     parser.add_argument("--out", required=True, help="report folder")
+    parser.add_argument("--include", action="append", default=[], metavar="REPORT",
+                        help="an earlier validation report (folder or its metrics.json) whose rows to keep; "
+                             "a run scored now replaces its earlier row")
     parser.add_argument("--cache")
     args = parser.parse_args(argv)
     command = "python -m mer_keras.evaluation.validation " + " ".join(sys.argv[1:] if argv is None else argv)
     def run() -> None:
         rows = [validation_figures(Path(path), args.cache) for path in args.runs]
-        print(f"wrote {write_validation_report(rows, Path(args.out), command)}", file=sys.stderr)
+        earlier, commands = [], []
+        for report in args.include:
+            more, more_commands = earlier_rows(Path(report))
+            earlier += more
+            commands += [c for c in more_commands if c not in commands]
+        fresh = {row["run"] for row in rows}
+        rows = [row for row in earlier if row["run"] not in fresh] + rows
+        print(f"wrote {write_validation_report(rows, Path(args.out), command, commands)}", file=sys.stderr)
 
     return exit_status(run)
 

@@ -105,6 +105,29 @@ def test_validation_report_pairs_each_ablation_with_tuned(tmp_path):
     assert settings["documented"]["ccc"]["minus_tuned"] == pytest.approx([-0.10])
 
 
+def test_validation_report_keeps_earlier_rows_and_pairs_new_ones_with_them(tmp_path):
+    from mer_keras.errors import RunError
+    from mer_keras.evaluation.validation import earlier_rows
+
+    def row(setting, fold, ccc):
+        return {"run": f"{setting}-{fold}", "protocol": "tuned", "setting": setting, "seed": 0,
+                "validation_fold": [fold, 5], "n_validation": 10, "best_epoch": 3, "epochs_run": 9, "ccc": ccc}
+
+    write_validation_report([row("tuned", 0, 0.30), row("tuned", 1, 0.40)], tmp_path / "first", "first command")
+    rows, commands = earlier_rows(tmp_path / "first")
+    assert [r["run"] for r in rows] == ["tuned-0", "tuned-1"] and commands == ["first command"]
+    write_validation_report(rows + [row("tuned -schedule", 0, 0.20), row("tuned -schedule", 1, 0.34)],
+                            tmp_path / "second", "second command", commands)
+    data = json.loads((tmp_path / "second" / "metrics.json").read_text())
+    assert data["commands"] == ["first command", "second command"]
+    assert data["settings"]["tuned -schedule"]["ccc"]["minus_tuned"] == pytest.approx([-0.10, -0.06])
+    report = (tmp_path / "second" / "report.md").read_text()
+    assert "first command" in report and "second command" in report and "not scored again" in report
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(RunError, match="not a validation report"):
+        earlier_rows(tmp_path / "bad.json")
+
+
 def test_an_ablated_run_on_a_validation_fold_records_both(fourq_dir, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert train_main(["--model", "crnn", "--protocol", "tuned", "--ablate", "mixup", "--validation-fold", "1/2",
