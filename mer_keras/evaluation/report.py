@@ -378,13 +378,14 @@ def write_speech_claims_report(result: dict, report_dir: Path) -> Path:
              "gives the note's verdicts; `tuned` (the fairest training of the same layers) is shown beside it.", "",
              "> **Note:** measured on public acted-speech corpora, not on the note's own (unshared) data; the "
              "attention CRNN here is a wav2vec-style model trained from scratch, not a pretrained wav2vec.", ""]
-    columns = ("accuracy", "uar", "macro_f1", "best_epoch", "train_seconds", "parameters", "peak_rss_mib")
-    header = "| model | protocol | folds | accuracy | UAR | macro-F1 | best epoch | training s | parameters | peak MiB | collapsed folds |"
-    lines += ["## Models on the same folds", "", header, "|---" * 11 + "|"]
+    columns = ("accuracy", "uar", "macro_f1", "best_epoch", "seconds_to_best", "train_seconds", "parameters", "peak_rss_mib")
+    header = ("| model | protocol | folds | accuracy | UAR | macro-F1 | best epoch | s to best epoch | training s | "
+              "parameters | peak MiB | collapsed folds |")
+    lines += ["## Models on the same folds", "", header, "|---" * 12 + "|"]
     every = [(p, row) for p, entry in result["protocols"].items() for row in entry["rows"].values()]
     every += [(row["protocol"] or "-", row) for row in result["yardsticks"]]
     for protocol, row in every:
-        cells = [_interval_text(row[c], 0 if c in ("train_seconds", "parameters", "peak_rss_mib") else
+        cells = [_interval_text(row[c], 0 if c in ("seconds_to_best", "train_seconds", "parameters", "peak_rss_mib") else
                                 1 if c == "best_epoch" else 3) if row[c]["mean"] is not None else "-" for c in columns]
         lines.append(f"| {row['model']} | {protocol} | {len(row['folds'])} | " + " | ".join(cells) +
                      f" | {len(row['collapsed'])} of {len(row['folds'])} |")
