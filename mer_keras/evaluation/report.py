@@ -243,7 +243,8 @@ def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
 def yardstick_line(yardstick: dict) -> str:
     """The best classic model on the same splits, beside this model's figure."""
     return (f"Yardstick: the best classic model on the same splits is **{yardstick['model']}** "
-            f"({yardstick['figure']} {_fmt(yardstick['mean'])} ± {_fmt(yardstick['sd'])} over {yardstick['n_runs']} seeds, "
+            f"({yardstick['figure']} {_fmt(yardstick['mean'])} ± {_fmt(yardstick['sd'])} over the {yardstick['n_runs']} "
+            f"{'fold runs' if len(yardstick.get('seeds', [])) < yardstick['n_runs'] else 'seeds'} both share, "
             f"[report]({yardstick['report']})); this model: {_fmt(yardstick['this_mean'])}, "
             f"{'at least matching' if yardstick['this_mean'] >= yardstick['mean'] else 'below'} it.")
 

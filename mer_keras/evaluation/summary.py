@@ -30,13 +30,27 @@ def _seeds_of(summary: dict) -> list:
     return [int(match.group(1)) for match in found if match]
 
 
+def _split_keys(summary: dict) -> list:
+    """One key per run: (split seed, test fold or None), so that fold runs pair fold by fold. Runs scored on
+    an external folder (cross-corpus) have no test fold of their own: the fold they were trained without is
+    read from their name (``-testKofN``, as train.py names fold runs)."""
+    seeds = _seeds_of(summary)
+    folds = summary.get("test_folds")
+    if not folds:
+        found = [re.search(r"test(\d+)of(\d+)", name) for name in summary.get("runs", [])]
+        folds = ([[int(m.group(1)), int(m.group(2))] for m in found] if found and all(found) and len(found) == len(seeds)
+                 else [None] * len(seeds))
+    return [(seed, tuple(fold) if fold else None) for seed, fold in zip(seeds, folds)]
+
+
 def find_yardstick(root: Path, summary: dict, all_metrics: list[dict]) -> dict | None:
     """The best classic model (family sklearn in the registry) among the summaries under ``root`` with the
-    same data, task and split seeds, by the task's headline figure over the seeds both share."""
+    same data (the same corpus scored, so a cross-corpus summary never pairs with an in-corpus one), task and
+    splits (split seed and test fold), by the task's headline figure over the splits both share."""
     from mer_keras.models.registry import MODELS
 
     name, dim, label = HEADLINE[summary["task"]]
-    mine = dict(zip(summary["seeds"], summary[name][dim]["values"]))
+    mine = dict(zip(_split_keys(summary), summary[name][dim]["values"]))
     best = None
     for path in sorted(root.glob("*/metrics.json")):
         try:
@@ -45,16 +59,17 @@ def find_yardstick(root: Path, summary: dict, all_metrics: list[dict]) -> dict |
             continue
         row = MODELS.get(other.get("model"))
         if (row is None or row.family != "sklearn" or other.get("dataset") != summary["dataset"]
-                or other.get("task") != summary["task"] or name not in other or "per_run" not in other):
+                or other.get("task") != summary["task"] or name not in other or "per_run" not in other
+                or (summary.get("data") and other.get("data") and other["data"] != summary["data"])):
             continue
-        theirs = dict(zip(_seeds_of(other), other[name][dim]["values"]))
+        theirs = dict(zip(_split_keys(other), other[name][dim]["values"]))
         shared = sorted(set(mine) & set(theirs))
         if not shared:
             continue
         values = [theirs[seed] for seed in shared]
         candidate = {"model": other["model"], "figure": label, "mean": float(np.mean(values)),
                      "sd": float(np.std(values, ddof=1)) if len(values) > 1 else 0.0, "n_runs": len(values),
-                     "seeds": shared, "this_mean": float(np.mean([mine[seed] for seed in shared])),
+                     "seeds": sorted({seed for seed, _ in shared}), "splits": len(shared), "this_mean": float(np.mean([mine[seed] for seed in shared])),
                      "report": str(Path("..") / path.parent.name / "report.md"), "features": other.get("features")}
         if best is None or candidate["mean"] > best["mean"]:
             best = candidate

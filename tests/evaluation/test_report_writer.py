@@ -85,6 +85,27 @@ def test_yardstick_is_the_best_classic_model_on_the_same_seeds(tmp_path):
     assert np.isclose(best["mean"], 0.4) and np.isclose(best["this_mean"], 0.3)
 
 
+def test_yardstick_pairs_fold_runs_fold_by_fold_and_never_across_corpora(tmp_path):
+    import json
+
+    from mer_keras.evaluation.summary import find_yardstick
+
+    def summary(model, values, data="RAVDESS"):
+        return {"model": model, "dataset": "ravdess", "task": "emotion", "data": data, "n_runs": len(values),
+                "seeds": [0] * len(values), "test_folds": [[k, 5] for k in range(len(values))],
+                "runs": [f"{model}-test{k}of5" for k in range(len(values))], "per_run": {},
+                "accuracy": {"value": {"mean": sum(values) / len(values), "sd": 0.0, "values": values}}}
+
+    for folder, content in {"svc": summary("svc", [0.5, 0.6, 0.4, 0.5, 0.5]),
+                            "logreg-cross": summary("logreg", [0.9] * 5, data="EmoDB; external folder"),
+                            "logreg": summary("logreg", [0.45, 0.55, 0.5, 0.5, 0.4])}.items():
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "metrics.json").write_text(json.dumps(content))
+    best = find_yardstick(tmp_path, summary("cnn_lstm", [0.3, 0.3, 0.3, 0.3, 0.3]), [])
+    assert best["model"] == "svc" and best["n_runs"] == 5           # all five folds, not one value per seed
+    assert np.isclose(best["mean"], 0.5) and np.isclose(best["this_mean"], 0.3)
+
+
 def test_protocols_side_by_side_from_committed_summaries(tmp_path):
     from mer_keras.evaluation.comparison import compare_reports
     from mer_keras.runs import write_json
