@@ -94,6 +94,13 @@ def compare_models(groups: dict[str, list[dict]], report_dir: Path, command: str
     return comparison
 
 
+def _is_keras(model: str) -> bool:
+    from mer_keras.models.registry import MODELS
+
+    row = MODELS.get(model)
+    return row is not None and row.family == "keras"
+
+
 def compare_reports(report_dirs: list[Path], out: Path, command: str) -> dict:
     """Side by side from committed summaries (no test item is scored again): each folder holds a summary
     ``metrics.json`` and one sub-folder per run with that run's ``metrics.json``."""
@@ -111,6 +118,9 @@ def compare_reports(report_dirs: list[Path], out: Path, command: str) -> dict:
         if not runs:
             raise RunError(f"{summary_path} is not a summary over runs (no `runs`)")
         protocol = summary.get("protocol") or runs[0].get("protocol")
+        if protocol is None and _is_keras(summary["model"]):
+            protocol = "documented"         # runs written before --protocol existed trained as documented
+            runs = [m | {"protocol": protocol} for m in runs]
         label = summary["model"] if protocol in (None, "documented") else f"{summary['model']}-{protocol}"
         groups[label] = runs
     return compare_models(groups, Path(out), command)
