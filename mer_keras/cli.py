@@ -15,11 +15,20 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def _guard(function, argv, script):
+    """Run a command: project errors as one ``error:`` line (status 2); Ctrl-C (SIGINT) or SIGTERM as one
+    line and status 130 / 143 (:mod:`mer_keras.interrupts`); never a traceback."""
+    from mer_keras.interrupts import report, signals_raise
+
     try:
-        return exit_status(function, argv, script)
-    except KeyboardInterrupt:
-        print("interrupted; a training run continues from its last completed epoch with --resume", file=sys.stderr)
-        return 130
+        with signals_raise():
+            return exit_status(function, argv, script)
+    except KeyboardInterrupt as exc:
+        return report(exc)
+
+
+def resume_command(command: str) -> str:
+    """A run's recorded command with ``--resume`` (once), the command that continues it."""
+    return command if "--resume" in shlex.split(command) else f"{command} --resume"
 
 
 def _command(script: str, argv: list[str]) -> str:
@@ -42,11 +51,14 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--data", help="dataset folder (default: $MER_DATA, else ../shared/data/<dataset>)")
     parser.add_argument("--target", choices=["va", "quadrant", "emotion"],
                         help="4Q: 'va' = tag-derived valence/arousal (4Q-VA, default), 'quadrant' = quadrant signs")
-    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps"],
+    parser.add_argument("--features", choices=["mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps",
+                                               "musicnn"],
                         help="mel: log-mel from audio (deep models' default); handcrafted: librosa descriptors "
                              "(baselines' default); opensmile: openSMILE frames in DEAM's layout (DEAM's files, or computed from 4Q audio); waveform: raw 16 kHz audio "
                              "(attn_crnn's default); embeddings: see --embeddings; egemaps: openSMILE's 88 eGeMAPS v02 "
-                             "functionals per speech clip (svc and logreg's default, speech datasets only)")
+                             "functionals per speech clip (svc and logreg's default, speech datasets only); musicnn: "
+                             "the pretrained musicnn's 400-d clip embedding (ridge, svr, xgboost; needs "
+                             "pip install --no-deps musicnn==0.1.0)")
     parser.add_argument("--embeddings", help="attn_crnn: folder of precomputed wav2vec2 frame embeddings, one "
                                              "<clip name>.npy (frames, dim) per clip; replaces the conv encoder. "
                                              "Nothing is downloaded")
@@ -91,11 +103,17 @@ def train_parser() -> argparse.ArgumentParser:
 
 
 def _train(argv, script):
+    args = train_parser().parse_args(argv)      # first: --help answers without the training imports
+    from mer_keras.interrupts import Interrupted
     from mer_keras.training.train import TrainRequest, train
 
-    args = train_parser().parse_args(argv)
     request = TrainRequest(**{k: v for k, v in vars(args).items()}, command=_command(script, argv))
-    train(request)
+    try:
+        train(request)
+    except KeyboardInterrupt as exc:
+        signum = exc.signum if isinstance(exc, Interrupted) else 2
+        raise Interrupted(signum, f"{Interrupted(signum)}; the run keeps its completed epochs and cached features: "
+                                  f"continue it with: {resume_command(request.command)}") from None
     return 0
 
 
@@ -196,7 +214,14 @@ def _predict(argv, script):
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--cache", help="feature cache folder")
     parser.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE_HELP)
+    parser.add_argument("--tags", action="store_true", help="instead of a run's prediction: the pretrained musicnn's "
+                                                            "top music tags with probabilities (no training needed)")
+    parser.add_argument("--top", type=int, default=10, help="with --tags: how many tags per file (default 10)")
+    parser.add_argument("--tag-weights", choices=["MSD_musicnn", "MTT_musicnn"], default="MSD_musicnn",
+                        help="with --tags: the Million Song Dataset's 50 tags (default) or MagnaTagATune's")
     args = parser.parse_args(argv)
+    if args.tags:
+        return _print_tags(args)
     from mer_keras.inference import latest_run
     from mer_keras.predict import predict_files
 
@@ -217,6 +242,19 @@ def _predict(argv, script):
                 print(f"{row['file']}\tvalence {row['valence']:.2f}\tarousal {row['arousal']:.2f}")
             else:
                 print(f"{row['file']}\t{row['quadrant']}\t(valence {row['valence_output']:+.2f}, arousal {row['arousal_output']:+.2f})")
+    return 1 if any("error" in row for row in rows) else 0
+
+
+def _print_tags(args) -> int:
+    from mer_keras.predict import predict_tags
+
+    rows = predict_tags(args.files, weights=args.tag_weights, top=args.top)
+    if args.json:
+        print(json.dumps(rows, indent=1))
+    for row in [] if args.json else rows:
+        tags = row.get("tags", {})
+        print(f"{row['file']}\t" + (f"error: {row['error']}" if "error" in row else
+                                     ", ".join(f"{tag} {p:.2f}" for tag, p in tags.items())))
     return 1 if any("error" in row for row in rows) else 0
 
 

@@ -22,9 +22,9 @@ def predict_files(run_path: Path, files: list[str], cache: str | None = None,
     pickle (``model.joblib``) is refused unless ``trust_pickle`` (None: as ``inference.trusting_pickles`` says)."""
     run = RunDir(run_path)
     config = run.read_config()
-    if config["feature"]["kind"] not in ("logmel", "handcrafted", "waveform", "embeddings"):
+    if config["feature"]["kind"] not in ("logmel", "handcrafted", "waveform", "embeddings", "musicnn"):
         raise RunError(f"run {run.path} was trained on {config['feature']['kind']} features; predict.py needs a run "
-                       "trained on audio (log-mel, handcrafted or waveform features)")
+                       "trained on audio (log-mel, handcrafted, waveform or musicnn features)")
     if config["feature"]["kind"] == "embeddings":
         print(f"note: this run reads precomputed embeddings: each file needs {config['feature']['params']['directory']}"
               "/<file name>.npy", file=sys.stderr)
@@ -46,6 +46,25 @@ def predict_files(run_path: Path, files: list[str], cache: str | None = None,
     if offset:
         print(f"note: this run reads each file from {offset} s on (its training window)", file=sys.stderr)
     return [rows[index] for index in range(len(files))]
+
+
+def predict_tags(files: list[str], weights: str = "MSD_musicnn", top: int = 10) -> list[dict]:
+    """``predict.py --tags``: one row per file, ``{"file", "tags": {tag: probability}}`` (the ``top`` most
+    likely of the pretrained musicnn's tags, over the whole file, most likely first) or ``{"file", "error"}``.
+    No run is read. Raises ``MerError`` (one line) when the musicnn wheel is not installed."""
+    from mer_keras.errors import DataError
+    from mer_keras.features.musicnn_mel import clip_tags
+
+    rows = []
+    for file in files:
+        try:
+            tags = clip_tags(Path(file), weights)
+        except DataError as exc:
+            rows.append({"file": file, "error": str(exc)})
+            continue
+        best = sorted(tags.items(), key=lambda pair: -pair[1])[:top]
+        rows.append({"file": file, "tags": {tag: round(p, 4) for tag, p in best}})
+    return rows
 
 
 #: A speech run's input is an utterance of a few seconds; far longer input is most likely not one.

@@ -37,6 +37,33 @@ def _atomic_write(path: Path, text: str) -> Path:
     return path
 
 
+def write_with(path: Path, write) -> Path:
+    """A file another library writes (a Keras model or weights, a NumPy archive): ``write(temporary path)``,
+    then a rename onto ``path``, so an interruption or a full disk never leaves half a file. The temporary
+    name keeps the suffix (``.keras``, ``.weights.h5``, ``.npz``) the library checks."""
+    path = Path(path)
+    temp = path.with_name("partial-" + path.name)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(temp)
+        os.replace(temp, path)
+    except OSError as exc:
+        _remove_quietly(temp)
+        raise RunError(f"cannot write {path}: {exc.strerror or exc}; choose a writable folder (--out) with free "
+                       "space") from None
+    except BaseException:
+        _remove_quietly(temp)
+        raise
+    return path
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass
+
+
 def write_json(path: Path, data) -> Path:
     """``data`` as indented JSON (non-JSON values as ``str``), atomically."""
     return _atomic_write(path, json.dumps(data, indent=1, default=_json_default) + "\n")
@@ -166,6 +193,7 @@ class RunDir:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._verified: dict | None = None
+        self.created = False        # whether create() made the folder (this invocation's to remove on failure)
 
     def __truediv__(self, name: str) -> Path:
         return self.path / name
@@ -184,11 +212,25 @@ class RunDir:
 
     def create(self) -> "RunDir":
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir(parents=True)
+            self.created = True
+        except FileExistsError:
+            if not self.path.is_dir():
+                raise RunError(f"cannot create the run directory {self.path}: a file is in the way; "
+                               "pass --out a folder") from None
         except OSError as exc:
             raise RunError(f"cannot create the run directory {self.path}: {exc.strerror or exc}; "
                            "pass --out a writable folder") from None
         return self
+
+    def discard_if_new(self) -> None:
+        """Remove the run folder if :meth:`create` made it (a check failed before anything worth keeping was
+        written); a folder that was there before is never touched."""
+        if self.created:
+            import shutil
+
+            shutil.rmtree(self.path, ignore_errors=True)
+            self.created = False
 
     # writers ---------------------------------------------------------------------------------
 
@@ -208,11 +250,15 @@ class RunDir:
     def append_history(self, names: list[str], values: list[str]) -> None:
         """One epoch's row of ``history.csv`` (header written with the first row)."""
         new_file = not self.history.is_file()
-        with open(self.history, "a", newline="") as handle:
-            writer = csv.writer(handle)
-            if new_file:
-                writer.writerow(names)
-            writer.writerow(values)
+        try:
+            with open(self.history, "a", newline="") as handle:
+                writer = csv.writer(handle)
+                if new_file:
+                    writer.writerow(names)
+                writer.writerow(values)
+        except OSError as exc:
+            raise RunError(f"cannot write {self.history}: {exc.strerror or exc}; choose a writable folder (--out) "
+                           "with free space") from None
 
     def truncate_history(self, last_epoch: int) -> None:
         """Drop history rows after ``last_epoch`` (an epoch logged but not checkpointed before a crash)."""

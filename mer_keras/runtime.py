@@ -24,6 +24,7 @@ def configure(seed: int, precision: str = "float32") -> None:
 
     if precision not in PRECISIONS:
         raise MerError(f"unknown precision {precision!r}; choose from {PRECISIONS}")
+    keras_without_tensorflow()
     keras.utils.set_random_seed(seed)
     keras.mixed_precision.set_global_policy(precision)
     if keras.backend.backend() == "tensorflow":
@@ -37,6 +38,38 @@ def configure(seed: int, precision: str = "float32") -> None:
                 tf.config.threading.set_inter_op_parallelism_threads(int(inter))
         except RuntimeError:
             pass  # already initialised in this process (tests): keep the running settings
+
+
+def keras_without_tensorflow() -> None:
+    """Keep Keras from importing TensorFlow on the JAX (or torch) backend.
+
+    Keras 3 asks whether TensorFlow is available (importing it, when installed) as it seeds and as it
+    serialises a layer's config, i.e. on every model build, save and load: seconds of start-up and
+    TensorFlow/absl log lines for nothing on another backend. Afterwards Keras counts TensorFlow as
+    available only once something that needs it (keras-hub, for vit and ast) has imported it.
+    Idempotent; nothing changes on the TensorFlow backend or with another Keras layout.
+    """
+    import sys
+
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        return
+    try:
+        from keras.src.utils import module_utils
+
+        lazy, base = module_utils.tensorflow, module_utils.LazyModule
+    except (ImportError, AttributeError):       # pragma: no cover (another Keras layout)
+        return
+    if type(lazy) is not base:
+        return
+
+    class ImportedOnly(base):
+        @property
+        def available(self):
+            return self.name in sys.modules and base.available.fget(self)
+
+    lazy.__class__ = ImportedOnly
 
 
 def cpu_has_bf16() -> bool:

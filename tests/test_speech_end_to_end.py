@@ -115,7 +115,7 @@ def test_embeddings_mode_reads_npy_and_lists_missing(ravdess_dir, tmp_path):
     (["--model", "crnn"], "does not apply to ravdess"),
     (["--model", "cnn_lstm", "--target", "va"], "emotion"),
     (["--model", "attn_crnn", "--embeddings", "/no/such/dir"], "/no/such/dir is not a folder"),
-    (["--model", "cnn_lstm", "--features", "handcrafted"], "takes --features mel"),
+    (["--model", "cnn_lstm", "--features", "handcrafted"], "classic speech models svc and logreg"),
 ])
 def test_bad_speech_requests_are_one_line_errors(ravdess_dir, tmp_path, args, message, capsys):
     assert train_main(["--data", str(ravdess_dir), "--out", str(tmp_path / "r"), "--workers", "1", *args]) == 2

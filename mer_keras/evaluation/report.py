@@ -388,7 +388,8 @@ def write_speech_claims_report(result: dict, report_dir: Path) -> Path:
     for protocol, row in every:
         cells = [_interval_text(row[c], 0 if c in ("seconds_to_best", "train_seconds", "parameters", "peak_rss_mib") else
                                 1 if c == "best_epoch" else 3) if row[c]["mean"] is not None else "-" for c in columns]
-        lines.append(f"| {row['model']} | {protocol} | {len(row['folds'])} | " + " | ".join(cells) +
+        name = row["model"] if protocol != "-" else f"{row['model']} ([{row['label']}](../{row['label']}/report.md))"
+        lines.append(f"| {name} | {protocol} | {len(row['folds'])} | " + " | ".join(cells) +
                      f" | {len(row['collapsed'])} of {len(row['folds'])} |")
     crosses = [(p, row) for p, entry in result["protocols"].items() for row in entry["cross"].values()]
     if crosses:
@@ -396,7 +397,8 @@ def write_speech_claims_report(result: dict, report_dir: Path) -> Path:
                   "item a test item).", "", "| model | protocol | scored on | accuracy | UAR | drop from in-corpus accuracy | collapsed |",
                   "|---|---|---|---|---|---|---|"]
         for protocol, row in crosses:
-            lines.append(f"| {row['model']} | {protocol} | {row['evaluated_on']} | {_interval_text(row['accuracy'])} | "
+            lines.append(f"| [{row['model']}](../{row['label']}/report.md) | {protocol} | {Path(row['evaluated_on'] or '-').name} | "
+                         f"{_interval_text(row['accuracy'])} | "
                          f"{_interval_text(row['uar'])} | {_interval_text(row['drop'])} | "
                          f"{len(row['collapsed'])} of {row['accuracy']['n']} |")
     for protocol, entry in result["protocols"].items():

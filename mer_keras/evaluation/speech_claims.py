@@ -114,6 +114,7 @@ def group_row(group: dict) -> dict:
     """Per-fold figures and their t intervals for one model and protocol, plus the collapsed folds."""
     by_fold = {_fold(m): m for m in group["runs"]}
     row = {"model": group["model"], "protocol": group["protocol"], "folder": str(group["folder"]),
+           "label": Path(group["folder"]).name,
            "dataset": group["dataset"], "evaluated_on": group["evaluated_on"], "folds": sorted(k for k in by_fold if k is not None),
            "collapsed": [m["run"] for m in group["runs"] if (m.get("collapse") or {}).get("flagged")]}
     for name, get in FIGURES.items():
@@ -185,7 +186,7 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
     else:
         add("corpus_generalisation", "cross-corpus accuracy drop", {}, "not measured",
             "no cross-corpus report of both models under this protocol was given")
-    params = {model: rows[model]["parameters"]["mean"] for model in PAIR}
+    params = {model: int(rows[model]["parameters"]["mean"]) for model in PAIR}
     add("smaller", "parameters", params, "holds" if params[PAIR[0]] < params[PAIR[1]] else "does not hold")
     diff = paired(cnn, attn, "peak_rss_mib")
     add("less_memory", "peak training memory (MiB, process RSS), CNN-LSTM minus attention CRNN", diff,

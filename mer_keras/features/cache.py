@@ -54,13 +54,21 @@ class FeatureCache:
             return None
 
     def put(self, kind: str, key: str, arrays: dict[str, np.ndarray]) -> None:
+        """Store ``arrays`` atomically; an unwritable or full cache folder is one RunError naming the file."""
         file = self._file(kind, key)
-        file.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
+        temp = None
         try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=file.parent, suffix=".tmp")
             with os.fdopen(handle, "wb") as stream:
                 np.savez(stream, **arrays)
             os.replace(temp, file)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
+        except BaseException as exc:
+            if temp:
+                Path(temp).unlink(missing_ok=True)
+            if isinstance(exc, OSError):
+                from mer_keras.errors import RunError
+
+                raise RunError(f"cannot write the feature cache {file}: {exc.strerror or exc}; pass --cache (or set "
+                               "MER_CACHE to) a writable folder with free space") from None
             raise

@@ -14,6 +14,7 @@ import numpy as np
 from mer_keras.data.records import Item
 from mer_keras.errors import DataError, MerError
 from mer_keras.features.cache import FeatureCache
+from mer_keras.interrupts import ignore_sigint, workers_ignore_sigint
 
 
 # Kinds read from files the cache key does not cover (embeddings: the .npy beside the audio's key): never cached.
@@ -26,11 +27,13 @@ DERIVED = {"opensmile_audio_summary": "opensmile_audio"}
 @dataclass(frozen=True)
 class FeatureSpec:
     """What to extract: ``kind`` in {"logmel", "handcrafted", "opensmile", "opensmile_summary", "opensmile_audio",
-    "opensmile_audio_summary", "waveform", "embeddings", "egemaps"} and its parameters (all part of the cache key).
+    "opensmile_audio_summary", "waveform", "embeddings", "egemaps", "musicnn"} and its parameters (all part of the
+    cache key).
 
     ``opensmile`` / ``opensmile_summary``: DEAM's own openSMILE files, as rows or per-song mean/sd;
     ``opensmile_audio`` / ``opensmile_audio_summary``: the same layout computed from audio;
-    ``egemaps``: openSMILE's 88 eGeMAPS v02 functionals of a speech clip, one row per clip."""
+    ``egemaps``: openSMILE's 88 eGeMAPS v02 functionals of a speech clip, one row per clip;
+    ``musicnn``: the pretrained musicnn's clip embedding (mean and sd of its 200-d patch embeddings), one row."""
 
     kind: str
     params: dict
@@ -63,6 +66,10 @@ class FeatureSpec:
 
             frames, padding = opensmile_from_file(path, **self.params)
             return (summarise_opensmile(frames), padding) if self.kind == "opensmile_audio_summary" else (frames, padding)
+        if self.kind == "musicnn":
+            from mer_keras.features.musicnn_mel import musicnn_from_file
+
+            return musicnn_from_file(path, **self.params)
         if self.kind == "egemaps":
             from mer_keras.features.opensmile import egemaps_from_file
 
@@ -90,6 +97,42 @@ def _limit_threads() -> None:
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+
+
+def _start_worker() -> None:
+    """A worker process: one BLAS/OpenMP thread, and Ctrl-C left to the parent (which ends the workers)."""
+    ignore_sigint()
+    _limit_threads()
+
+
+def _end_workers(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers now (an interrupt or an error): queued clips are dropped, the running ones
+    stopped, and every worker waited for, so none is left behind."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(10)
+
+
+def _compute_in_workers(spec: FeatureSpec, todo: list[Item], paths: list[str], workers: int, store) -> None:
+    """``store(item, output)`` for each item, computed by ``workers`` spawned processes in item order.
+
+    On SIGINT/SIGTERM (:mod:`mer_keras.interrupts`) or any error the workers are ended at once; a
+    terminal's Ctrl-C, which reaches every process of the group, is the parent's alone to handle.
+    """
+    context = multiprocessing.get_context("spawn")
+    pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker)
+    try:
+        with workers_ignore_sigint():       # the workers start during map(), as its chunks are submitted
+            outputs = pool.map(_compute, [spec] * len(todo), paths, chunksize=4)
+        for item, output in zip(todo, outputs):
+            store(item, output)
+    except BaseException:
+        _end_workers(pool)
+        raise
+    pool.shutdown()
 
 
 def _compute(spec: FeatureSpec, path: str):
@@ -146,20 +189,18 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
                 cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
             bar.update()
 
-        if workers > 1 and len(todo) > 1:
-            # The first item runs here so that librosa's numba functions are compiled and cached
-            # once before the workers start: concurrent first compiles can corrupt numba's cache
-            # and crash (librosa issue 1998, numba issue 10128).
-            store(todo[0], _compute(spec, paths[0]))
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(workers, mp_context=context, initializer=_limit_threads) as pool:
-                outputs = pool.map(_compute, [spec] * (len(todo) - 1), paths[1:], chunksize=4)
-                for item, output in zip(todo[1:], outputs):
-                    store(item, output)
-        else:
-            for item, path in zip(todo, paths):
-                store(item, _compute(spec, path))
-        bar.close()
+        try:
+            if workers > 1 and len(todo) > 1:
+                # The first item runs here so that librosa's numba functions are compiled and cached
+                # once before the workers start: concurrent first compiles can corrupt numba's cache
+                # and crash (librosa issue 1998, numba issue 10128).
+                store(todo[0], _compute(spec, paths[0]))
+                _compute_in_workers(spec, todo[1:], paths[1:], workers, store)
+            else:
+                for item, path in zip(todo, paths):
+                    store(item, _compute(spec, path))
+        finally:
+            bar.close()             # an interrupted bar still ends its line
 
     good = [item.item_id for item in items if results[item.item_id][2] is None]
     skipped = [(item.item_id, results[item.item_id][2]) for item in items if results[item.item_id][2] is not None]

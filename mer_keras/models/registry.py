@@ -109,6 +109,9 @@ def check_task(name: str, task: str, dataset: str) -> None:
 
 def register_custom_layers() -> None:
     """Import every module whose layers saved models refer to (``keras.saving`` registration)."""
+    from mer_keras.runtime import keras_without_tensorflow
+
+    keras_without_tensorflow()      # loading a model serialises layer configs: no TensorFlow import on JAX
     for row in MODELS.values():
         for module in row.custom_layers:
             importlib.import_module(module)
@@ -155,6 +158,9 @@ def build_model(name: str, frames: int, features: int, spec: dict | None = None,
     if row.family != "keras":
         raise SpecError(f"no Keras builder for {name!r} (a {row.family} model)")
     spec = spec or model_spec(name)
+    from mer_keras.runtime import keras_without_tensorflow
+
+    keras_without_tensorflow()      # building serialises layer configs: no TensorFlow import on JAX
     builder = _builder(row)
     accepted = inspect.signature(builder).parameters
     unknown = [key for key in options if key not in accepted]

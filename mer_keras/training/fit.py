@@ -10,7 +10,8 @@ import time
 import numpy as np
 
 from mer_keras.errors import SpecError
-from mer_keras.runs import RunDir
+from mer_keras.interrupts import raise_if_requested, stop_requests, uninterrupted
+from mer_keras.runs import RunDir, write_with
 
 
 def _callback_base():
@@ -52,7 +53,7 @@ class ResumableEarlyStopping(_callback_base()):
         top.sort(key=lambda pair: pair[0], reverse=self.mode == "max")
         kept, dropped = top[:self.keep_best], top[self.keep_best:]
         if [value, epoch] in kept:
-            self.model.save_weights(self.run / f"top-{epoch}.weights.h5")
+            write_with(self.run / f"top-{epoch}.weights.h5", self.model.save_weights)
         for _, old in dropped:
             (self.run / f"top-{old}.weights.h5").unlink(missing_ok=True)
         self.state["top"] = kept
@@ -68,9 +69,14 @@ class ResumableEarlyStopping(_callback_base()):
         if math.isnan(value):
             print(f"warning: epoch {epoch + 1}: {self.monitor} is NaN; it does not count as an improvement "
                   "(the best earlier weights are kept)", file=sys.stderr)
+        with uninterrupted():       # the epoch's checkpoint is written whole; state.json last, as the commit
+            self._checkpoint(epoch, value, logs)
+
+    def _checkpoint(self, epoch: int, value: float, logs: dict) -> None:
+        """Best and top weights, the history row, ``last.keras`` and then ``state.json`` (each file atomic)."""
         if self._improved(value):
             self.state.update(best=value, best_epoch=epoch, wait=0)
-            self.model.save_weights(self.run.best_weights)
+            write_with(self.run.best_weights, self.model.save_weights)
         else:
             self.state["wait"] += 1
         self._keep_top(epoch, value)
@@ -81,7 +87,7 @@ class ResumableEarlyStopping(_callback_base()):
         if self.state["wait"] >= self.patience:
             self.state["stopped"] = True
             self.model.stop_training = True
-        self.model.save(self.run.last_model)
+        write_with(self.run.last_model, self.model.save)
         self.run.write_json(self.run.state, self.state)
         print(f"epoch {epoch + 1}: {self.monitor} {value:.4f} (best {self.state['best']:.4f} at epoch "
               f"{self.state['best_epoch'] + 1}, patience {self.state['wait']}/{self.patience})", file=sys.stderr)
@@ -92,6 +98,25 @@ class ResumableEarlyStopping(_callback_base()):
     def on_train_end(self, logs=None):
         if self.run.best_weights.is_file():
             self.model.load_weights(self.run.best_weights)
+
+
+class StopOnRequest(_callback_base()):
+    """Stop the fit loop at the next batch after a SIGINT/SIGTERM (:func:`mer_keras.interrupts.stop_requests`).
+
+    Keras's ``stop_training`` would only end the epoch early, then validate it and checkpoint it as if it were
+    complete; this raises :class:`mer_keras.interrupts.Interrupted` instead, so the run keeps its last
+    completed epoch's checkpoint untouched. Checked after each training and validation batch and before
+    each epoch (a signal during a checkpoint write stops right after it).
+    """
+
+    def on_train_batch_end(self, batch, logs=None):
+        raise_if_requested()
+
+    def on_test_batch_end(self, batch, logs=None):
+        raise_if_requested()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        raise_if_requested()
 
 
 def average_top_weights(model, run: RunDir, state: dict, score, mode: str) -> dict | None:
@@ -152,7 +177,7 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
 
     callback = ResumableEarlyStopping(run, monitor=monitor, patience=patience, state=state, mode=mode,
                                       min_delta=min_delta, keep_best=average_best)
-    callbacks = [callback]
+    callbacks = [callback, StopOnRequest()]
     if monitor != "val_loss":
         callbacks.insert(0, ValidationScore(monitor, validation, batch_size))
     initial_epoch = callback.state["epoch"] + 1
@@ -172,15 +197,17 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
         weights = balanced_class_weights(train[1])
     elif class_weight:
         raise SpecError(f"unknown class_weight {class_weight!r} in specs/protocols.yaml; use balanced or leave it out")
-    if augmentation and any(augmentation.values()):
-        from mer_keras.training.augment import AugmentedBatches
+    with stop_requests():       # one Ctrl-C / SIGTERM: stop after this batch, keeping the last completed epoch
+        if augmentation and any(augmentation.values()):
+            from mer_keras.training.augment import AugmentedBatches
 
-        batches = AugmentedBatches(train[0], train[1], batch_size, augmentation, seed=seed, sample_weight=weights)
-        model.fit(batches, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
-                  callbacks=callbacks, verbose=verbose)
-    else:
-        model.fit(train[0], train[1], validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
-                  batch_size=batch_size, shuffle=True, callbacks=callbacks, verbose=verbose, sample_weight=weights)
+            batches = AugmentedBatches(train[0], train[1], batch_size, augmentation, seed=seed, sample_weight=weights)
+            model.fit(batches, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
+                      callbacks=callbacks, verbose=verbose)
+        else:
+            model.fit(train[0], train[1], validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
+                      batch_size=batch_size, shuffle=True, callbacks=callbacks, verbose=verbose, sample_weight=weights)
+        raise_if_requested()    # a signal during the last epoch's checkpoint: --resume finishes the run
     if average_best > 1:
         def score(candidate):
             if monitor == "val_loss":
@@ -191,8 +218,9 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
         record = average_top_weights(model, run, callback.state, score, mode)
         if record:
             callback.state["averaged"] = record
-            model.save_weights(run.best_weights)
-            run.write_json(run.state, callback.state)
+            with uninterrupted():
+                write_with(run.best_weights, model.save_weights)
+                run.write_json(run.state, callback.state)
             print(f"averaged the weights of epochs {record['epochs']}: validation {monitor} "
                   f"{record['averaged_score']:.4f} against {record['best_epoch_score']:.4f} for the best epoch; "
                   f"{'kept' if record['kept'] else 'not kept'}", file=sys.stderr)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -13,12 +14,12 @@ from pathlib import Path
 from mer_keras.data.registry import SPLIT_GROUPS, DataChoice, load_dataset, resolve_data
 from mer_keras.data.splits import check_disjoint, make_split, subsample_train
 from mer_keras.data.targets import encode_targets
-from mer_keras.errors import DataError, RunError, SpecError
+from mer_keras.errors import DataError, MerError, RunError, SpecError
 from mer_keras.features.cache import FeatureCache
 from mer_keras.features.extract import FeatureSpec, extract_features
 from mer_keras.features.for_dataset import feature_spec
 from mer_keras.features.normalize import FeatureScaler
-from mer_keras.runs import RunDir, write_json
+from mer_keras.runs import RunDir, write_json, write_with
 from mer_keras.runtime import peak_rss_mib
 
 
@@ -130,7 +131,6 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
     run = RunDir(Path(request.out) if request.out else default_out(request, choice))
     if run.config.is_file() and not request.resume:
         raise RunError(f"{run.path} already holds a run; pass --resume to continue it or --out NEW_DIR")
-    run.create()
     configure(request.seed, request.precision)
     if request.precision != "float32":
         from mer_keras.runtime import cpu_has_bf16
@@ -145,7 +145,27 @@ def prepare(request: TrainRequest, family: str) -> PreparedRun:
     if request.limit and request.limit < len(items):
         items = sorted(random.Random(request.seed).sample(items, request.limit), key=lambda item: item.item_id)
         _log(f"--limit {request.limit}: a seeded random subset of the {len(dataset.items)} items")
+    run.create()            # after the data checks: a failed check leaves no run folder behind
+    with removed_on_error(run):
+        return _split_and_extract(request, run, choice, dataset, items, family)
 
+
+@contextmanager
+def removed_on_error(run: RunDir):
+    """A project error inside the block removes the run folder if this invocation created it and no epoch
+    was checkpointed yet (a failed check leaves no run folder behind; completed epochs stay for --resume).
+    An interrupt keeps it: ``--resume`` continues from its split and cached features."""
+    try:
+        yield
+    except MerError:
+        if not run.state.is_file():
+            run.discard_if_new()
+        raise
+
+
+def _split_and_extract(request: TrainRequest, run: RunDir, choice: DataChoice, dataset, items: list,
+                       family: str) -> PreparedRun:
+    """The split (new, or the run's own on --resume) and the training and validation parts' features."""
     if request.resume and run.split.is_file():
         split = run.read_split()
     else:
@@ -196,9 +216,10 @@ def train(request: TrainRequest) -> RunDir:
         raise SpecError(f"--protocol {request.protocol} applies to the Keras models; {request.model} is tuned by its own "
                         "grouped grid search (specs/baselines.yaml)")
     prepared = prepare(request, family)
-    if family == "keras":
-        return _train_keras(request, prepared)
-    return _train_sklearn(request, prepared)
+    with removed_on_error(prepared.run):
+        if family == "keras":
+            return _train_keras(request, prepared)
+        return _train_sklearn(request, prepared)
 
 
 def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
@@ -212,7 +233,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                          batch_size=request.batch_size, patience=request.patience, ablations=request.ablate or ())
 
     scaler = FeatureScaler().fit(prepared.parts["train"][1])
-    scaler.save(run.scaler)
+    write_with(run.scaler, scaler.save)
     arrays = {part: (scaler.transform(features), encode_targets(kept, task))
               for part, (kept, features) in prepared.parts.items()}
     frames, n_features = arrays["train"][0].shape[1:]
@@ -250,7 +271,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                       batch_size=plan["batch_size"], patience=plan["patience"], state=state, monitor=plan["monitor"],
                       mode=plan["mode"], min_delta=plan["min_delta"], augmentation=plan["augmentation"],
                       average_best=plan["average_best"], seed=request.seed, class_weight=plan.get("class_weight"))
-    model.save(run.model)
+    write_with(run.model, model.save)
     config.update(peak_rss_mib=peak_rss_mib(), status="finished", best_epoch=state["best_epoch"] + 1, epochs_run=state["epoch"] + 1,
                   best_val_loss=state["best"], best_validation={plan["monitor"]: state["best"]},
                   averaged_weights=state.get("averaged"), train_seconds=round(sum(run.read_history().get("seconds", [])), 1),
@@ -335,6 +356,10 @@ def feature_names_for(prepared: PreparedRun) -> list[str]:
 
         params = prepared.feature_spec.params
         return egemaps_feature_names(params["feature_set"], params["feature_level"])
+    if kind == "musicnn":
+        from mer_keras.features.musicnn_mel import musicnn_feature_names
+
+        return musicnn_feature_names()
     if kind == "opensmile_audio_summary":
         from mer_keras.features.opensmile import opensmile_audio_columns, summary_feature_names
 

@@ -1,0 +1,57 @@
+"""The frozen musicnn through the command line (issue 19): ``train.py --model ridge --features musicnn``,
+``evaluate.py`` and ``predict.py``, and ``predict.py FILE --tags`` with no run at all."""
+
+import importlib.util
+import json
+
+import pytest
+
+from mer_keras.cli import evaluate_main, predict_main, train_main
+from mer_keras.features import musicnn_mel
+from mer_keras.models.musicnn import musicnn_tags
+from tests.conftest import make_4q, write_audio
+
+pytestmark = pytest.mark.skipif(importlib.util.find_spec("musicnn") is None,
+                                reason="musicnn wheel not installed (pip install --no-deps musicnn==0.1.0)")
+SONGS = [(f"T{k}", f"Artist{k // 2}", f"Q{k % 4 + 1}", ["happy; excited", "angry", "sad; gloomy", "calm"][k % 4])
+         for k in range(16)]
+
+
+def test_ridge_on_frozen_musicnn_embeddings(tmp_path, capsys):
+    data = make_4q(tmp_path / "data", songs=SONGS, seconds=2.0)
+    run = tmp_path / "ridge-musicnn"
+    assert train_main(["--model", "ridge", "--data", str(data), "--features", "musicnn", "--workers", "1",
+                       "--cache", str(tmp_path / "cache"), "--out", str(run)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    assert config["feature"]["kind"] == "musicnn" and config["n_features"] == 400
+    assert config["feature"]["params"]["weights"] == "MSD_musicnn"
+    names = json.loads((run / "feature_names.json").read_text())
+    assert names[0] == "musicnn_mean_000" and names[-1] == "musicnn_sd_199"
+    assert evaluate_main([str(run), "--resamples", "20", "--cache", str(tmp_path / "cache")]) == 0
+    assert set(json.loads((run / "metrics.json").read_text())["r2"]) == {"valence", "arousal", "mean"}
+    capsys.readouterr()
+    assert predict_main([str(write_audio(tmp_path / "x.wav", seconds=2.0)), "--run", str(run), "--json"]) == 0
+    row = json.loads(capsys.readouterr().out)[0]
+    assert 1 <= row["valence"] <= 9 and 1 <= row["arousal"] <= 9
+
+
+def test_tags_of_a_three_second_clip(tmp_path, capsys):
+    clip = write_audio(tmp_path / "clip.wav", seconds=3.0)
+    assert predict_main([str(clip), "--tags", "--top", "5", "--json"]) == 0
+    tags = json.loads(capsys.readouterr().out)[0]["tags"]
+    probabilities = list(tags.values())
+    assert len(tags) == 5 and set(tags) <= set(musicnn_tags("MSD_musicnn"))
+    assert probabilities == sorted(probabilities, reverse=True) and all(0 <= p <= 1 for p in probabilities)
+    assert predict_main([str(clip), str(tmp_path / "missing.wav"), "--tags"]) == 1     # one row per file
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith(f"{clip}\t") and lines[0].count(",") == 9 and "error: audio file not found" in lines[1]
+
+
+def test_tags_without_the_wheel_is_one_line(tmp_path, monkeypatch, capsys):
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "musicnn" else real(name, *a))
+    monkeypatch.setattr(musicnn_mel, "_MODELS", {})
+    monkeypatch.setenv("MER_CACHE", str(tmp_path / "empty-cache"))         # no converted weights either
+    assert predict_main([str(write_audio(tmp_path / "clip.wav")), "--tags"]) == 2
+    error = capsys.readouterr().err.strip()
+    assert error.count("\n") == 0 and "pip install --no-deps musicnn==0.1.0" in error
