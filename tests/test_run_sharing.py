@@ -312,3 +312,47 @@ def test_python_dash_m_entry_point(tmp_path):
     result = subprocess.run([sys.executable, "-m", "mer_keras.runs", "import", str(tmp_path / "none.zip"), str(tmp_path / "d")],
                             check=False, capture_output=True, text=True, cwd=REPO, timeout=120)
     assert result.returncode == 2 and result.stderr.strip().startswith("error: ") and "no such file" in result.stderr
+
+
+# --- the released default model (issue 20 point 3, issue 25 point 4) -----------------------------------
+
+
+def test_release_copies_a_verified_run_with_a_model_card_and_predicts_the_same(trained, tmp_path, capsys):
+    from mer_keras.release import main as release_main
+
+    run = Path(shutil.copytree(trained["runs"]["ridge"], tmp_path / "ridge-run"))
+    assert evaluate_main([str(run), "--cache", trained["cache"], "--resamples", "20"]) == 0
+    out = tmp_path / "released"
+    assert release_main([str(run), "--report", str(run), "--out", str(out)]) == 0
+    card = (out / "model_card.md").read_text()
+    assert "Model card: ridge" in card and "95% bootstrap interval" in card and "mean R²" in card
+    assert "Proxy label" in card and "Panda et al. 2018" in card and "python -m mer_keras.release" in card
+    listed = set(json.loads((out / MANIFEST).read_text())["files"])
+    assert "model_card.md" in listed and not listed & set(RESUME_FILES)
+    assert RunDir(out).verify(required=("config.json",))
+    _, from_run, _ = _predict(trained, run, capsys=capsys)
+    code, from_release, err = _predict(trained, out, capsys=capsys)
+    assert code == 0 and [r["valence"] for r in from_release] == [r["valence"] for r in from_run]
+    (out / "baseline_ridge.npz").write_bytes(b"tampered")
+    code, _, err = _predict(trained, out, capsys=capsys)
+    assert code != 0 and "baseline_ridge.npz" in err and "Traceback" not in err
+
+
+def test_release_refuses_another_runs_report_and_a_run_too_big(trained, tmp_path, monkeypatch, capsys):
+    from mer_keras import release
+
+    run = Path(shutil.copytree(trained["runs"]["crnn"], tmp_path / "crnn-run"))
+    other = tmp_path / "other-report"
+    other.mkdir()
+    (other / "metrics.json").write_text(json.dumps({"run": "someone-else", "task": "va"}))
+    with pytest.raises(RunError, match="not this run's own test report"):
+        release.release_run(run, other, tmp_path / "out")
+    (other / "metrics.json").write_text(json.dumps({"run": run.name, "task": "va"}))
+    monkeypatch.setattr(release, "MAX_BYTES", 1000)
+    with pytest.raises(RunError, match="must stay under"):
+        release.release_run(run, other, tmp_path / "out")
+    assert not (tmp_path / "out").exists() and not (tmp_path / "out.partial").exists()
+    capsys.readouterr()
+    assert release.main([str(tmp_path / "nowhere"), "--report", str(other), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("error:") == 1 and "nowhere" in err
