@@ -95,9 +95,10 @@ MUTATIONS = [
              PREDICT_TESTS),
     Mutation("predict-rows-swapped", "predict.py's rows (JSON and table) carry valence and arousal swapped",
              ["mer_keras/predict.py", "mer_keras/inference.py"],
-             [("rows[int(item.item_id)].update(decoded)",
-               "rows[int(item.item_id)].update({**decoded, **({'valence': decoded['arousal'], 'arousal': decoded['valence']} "
-               "if 'valence' in decoded else {})})")],
+             [("values = decode_predictions(np.asarray(outputs)[None, :], task)[0]",
+               "values = decode_predictions(np.asarray(outputs)[None, :], task)[0]; "
+               "values = {**values, **({'valence': values['arousal'], 'arousal': values['valence']} "
+               "if 'valence' in values else {})}")],
              PREDICT_TESTS),
     Mutation("decode-swapped", "model outputs decoded to the 1-9 scale with valence and arousal swapped",
              ["mer_keras/data/targets.py"],

@@ -206,12 +206,27 @@ def _compare(args, names, models, report_dir: Path, command: str) -> int:
     return 0
 
 
-def _predict(argv, script):
+def predict_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="predict.py", description="Valence/arousal (1-9) or quadrant of audio files; "
-                                                                    "the emotion of speech files for a speech run.")
-    parser.add_argument("files", nargs="+", help="audio files (any format librosa reads)")
+                                                                    "the emotion of speech files for a speech run. A file "
+                                                                    "longer than the model's window is heard whole: its "
+                                                                    "value is the mean over its windows.")
+    parser.add_argument("files", nargs="+", metavar="PATH", help="audio files or folders (searched recursively; "
+                                                                 "wav, flac, ogg, opus, mp3, m4a, aiff, ...)")
     parser.add_argument("--run", help="trained run directory (default: the newest under runs/)")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--csv", metavar="OUT", help="write the rows as CSV to OUT ('-': stdout) instead of the table")
+    parser.add_argument("--segments", type=float, metavar="SECONDS",
+                        help="one row per model window too (start, end), a window starting every SECONDS s over the "
+                             "whole file (at most the model's window); the file's value is the mean over its windows")
+    parser.add_argument("--plot", metavar="OUT.png", help="draw each file's windows on the valence/arousal plane and "
+                                                          "over time")
+    parser.add_argument("--norms", help="Warriner norms CSV for the mood words (default: the run's, else "
+                                        "../shared/data/warriner/Ratings_Warriner_et_al.csv)")
+    parser.add_argument("--mood-words", type=int, default=3, metavar="K",
+                        help="the K mood words nearest to each prediction (default 3; 0: none)")
+    parser.add_argument("--batch-size", type=int, default=32, metavar="N",
+                        help="windows predicted together (default 32; the numbers do not depend on it)")
     parser.add_argument("--cache", help="feature cache folder")
     parser.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE_HELP)
     parser.add_argument("--tags", action="store_true", help="instead of a run's prediction: the pretrained musicnn's "
@@ -219,36 +234,79 @@ def _predict(argv, script):
     parser.add_argument("--top", type=int, default=10, help="with --tags: how many tags per file (default 10)")
     parser.add_argument("--tag-weights", choices=["MSD_musicnn", "MTT_musicnn"], default="MSD_musicnn",
                         help="with --tags: the Million Song Dataset's 50 tags (default) or MagnaTagATune's")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _predict(argv, script):
+    args = predict_parser().parse_args(argv)
     if args.tags:
         return _print_tags(args)
     from mer_keras.inference import latest_run
-    from mer_keras.predict import predict_files
+    from mer_keras.predict import predict_paths
+    from mer_keras.predict_output import csv_text, plot_trajectories, print_table, summary_line, write_text
+    from mer_keras.runs import RunDir
 
     run = Path(args.run) if args.run else latest_run()
     if not args.run:
         print(f"using run {run}", file=sys.stderr)
-    rows = predict_files(run, args.files, cache=args.cache, trust_pickle=args.trust_pickle)
-    if args.json:
+    task = RunDir(run).read_config()["task"]
+    if args.plot and task == "emotion":
+        raise MerError("--plot draws valence/arousal; this is a speech-emotion run (six classes): drop --plot")
+    prediction = predict_paths(run, args.files, cache=args.cache, trust_pickle=args.trust_pickle,
+                               segments=args.segments, norms=args.norms, mood_words=args.mood_words,
+                               batch_size=args.batch_size)
+    print(f"predict.py: {_about_line(run, prediction.about)}", file=sys.stderr)
+    rows, written = prediction.rows, []
+    if args.csv:
+        text = csv_text(rows, task)
+        if args.csv == "-":
+            sys.stdout.write(text)
+        else:
+            written.append(str(write_text(Path(args.csv), text, "--csv")))
+    elif args.json:
         print(json.dumps(rows, indent=1))
     else:
-        for row in rows:
-            if "error" in row:
-                print(f"{row['file']}\terror: {row['error']}")
-            elif "emotion" in row:
-                top = sorted(row["probabilities"].items(), key=lambda pair: -pair[1])[:3]
-                print(f"{row['file']}\t{row['emotion']}\t(" + ", ".join(f"{name} {p:.2f}" for name, p in top) + ")")
-            elif "valence" in row:
-                print(f"{row['file']}\tvalence {row['valence']:.2f}\tarousal {row['arousal']:.2f}")
-            else:
-                print(f"{row['file']}\t{row['quadrant']}\t(valence {row['valence_output']:+.2f}, arousal {row['arousal_output']:+.2f})")
-    return 1 if any("error" in row for row in rows) else 0
+        print_table(rows, _table_line)
+    if args.plot:
+        written.append(str(plot_trajectories(rows, Path(args.plot), task, _about_line(run, prediction.about))))
+    print(summary_line(rows, prediction.left_out, ", ".join(written) or None), file=sys.stderr)
+    return 1 if prediction.skipped else 0
+
+
+def _about_line(run: Path, about: dict) -> str:
+    """Which model and training data the predictions come from, for stderr and the plot's title."""
+    proxy = f" ({about['proxy_label']})" if about.get("proxy_label") else ""
+    return f"run {run}: {about['model']} on {about['features']} features, trained on {about['training_data']}{proxy}"
+
+
+def _table_line(row: dict) -> str:
+    """One line of predict.py's table: the file, the window (with --segments), the values, then what to know
+    (mean of N windows, padded, unheard)."""
+    from mer_keras.predict import NOTE_SECONDS
+
+    if "error" in row:
+        return f"{row['file']}\terror: {row['error']}"
+    where = [f"{row['window'][0]:g}-{row['window'][1]:g} s"] if "window" in row else []
+    if "emotion" in row:
+        top = sorted(row["probabilities"].items(), key=lambda pair: -pair[1])[:3]
+        values = f"{row['emotion']}\t(" + ", ".join(f"{name} {p:.2f}" for name, p in top) + ")"
+    elif "valence" in row:
+        values = f"valence {row['valence']:.2f}\tarousal {row['arousal']:.2f}\t{row['quadrant']}"
+        values += f"\t{', '.join(row['mood_words'])}" if row.get("mood_words") else ""
+    else:
+        values = f"{row['quadrant']}\t(valence {row['valence_output']:+.2f}, arousal {row['arousal_output']:+.2f})"
+    extras = [] if "window" in row else [
+        *([row["clip_value"]] if row.get("clip_value") else []),
+        *([f"padded {row['padded_s']:g} s"] if row.get("padded_s") else []),
+        *([f"unheard {row['unheard_s']:g} s"] if row.get("unheard_s", 0) >= NOTE_SECONDS else [])]
+    return "\t".join([row["file"], *where, values, *extras])
 
 
 def _print_tags(args) -> int:
+    from mer_keras.audio_inputs import collect_inputs
     from mer_keras.predict import predict_tags
 
-    rows = predict_tags(args.files, weights=args.tag_weights, top=args.top)
+    rows = predict_tags(collect_inputs(args.files).files, weights=args.tag_weights, top=args.top)
     if args.json:
         print(json.dumps(rows, indent=1))
     for row in [] if args.json else rows:

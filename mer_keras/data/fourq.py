@@ -26,7 +26,8 @@ METADATA = "panda_dataset_taffc_metadata.csv"
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 # Russell quadrants as (valence sign, arousal sign).
 QUADRANT_SIGNS = {"Q1": (1, 1), "Q2": (-1, 1), "Q3": (-1, -1), "Q4": (1, -1)}
-AUDIO_EXTENSIONS = {".mp3", ".opus", ".ogg", ".wav", ".flac", ".m4a", ".aac", ".aif", ".aiff", ".au"}
+AUDIO_EXTENSIONS = {".mp3", ".opus", ".ogg", ".oga", ".wav", ".w64", ".flac", ".m4a", ".mp4", ".aac", ".aif", ".aiff",
+                    ".aifc", ".au", ".caf", ".wma", ".webm"}
 
 
 def quadrant_from_signs(valence: float, arousal: float) -> str:

@@ -62,3 +62,39 @@ def mood_words_va(song_id: str, moods: str, norms: dict[str, tuple[float, float]
     valence = sum(norms[word][0] for word in words) / len(words)
     arousal = sum(norms[word][1] for word in words) / len(words)
     return valence, arousal
+
+
+#: The 152 AllMusic mood words of the 4Q dataset's metadata (``MoodsFoundStr``, Panda et al. 2018): the
+#: vocabulary whose Warriner norms made 4Q's quadrants and 4Q-VA. ``predict.py`` names the ones nearest to a
+#: prediction; their valence/arousal come from the norms file at run time, never from here.
+MOOD_WORDS = (
+    "aggressive", "agreeable", "amiable", "angry", "anguished", "anxious", "atmospheric", "belligerent",
+    "bitter", "bittersweet", "bleak", "brash", "bravado", "bright", "brittle", "brooding", "calm", "carefree",
+    "cerebral", "cheerful", "circular", "clinical", "cold", "complex", "confident", "crunchy", "cynical",
+    "delicate", "detached", "difficult", "distraught", "dramatic", "dreamy", "earnest", "earthy", "eccentric",
+    "eerie", "elaborate", "elegant", "energetic", "epic", "erotic", "euphoric", "exciting", "explosive",
+    "fierce", "fiery", "fun", "gentle", "giddy", "gloomy", "greasy", "gritty", "gutsy", "happy", "harsh",
+    "hostile", "humorous", "hungry", "hypnotic", "indulgent", "innocent", "intense", "intimate", "ironic",
+    "jittery", "joyous", "lazy", "light", "lively", "lonely", "lush", "majestic", "manic", "melancholy",
+    "mellow", "menacing", "messy", "mighty", "mystical", "naive", "negative", "nervous", "nocturnal",
+    "nostalgic", "ominous", "optimistic", "organic", "outraged", "outrageous", "paranoid", "passionate",
+    "peaceful", "playful", "poignant", "positive", "powerful", "precious", "provocative", "pure", "quiet",
+    "quirky", "rebellious", "reckless", "refined", "reflective", "regretful", "relaxed", "reserved", "reverent",
+    "romantic", "rousing", "rowdy", "rustic", "sad", "sarcastic", "sensual", "sentimental", "serious", "sexual",
+    "sexy", "silly", "sleazy", "slick", "smooth", "snide", "soft", "soothing", "sophisticated", "sparkling",
+    "spicy", "spiritual", "spooky", "stately", "strong", "stylish", "sweet", "technical", "tense", "theatrical",
+    "thoughtful", "thrilling", "tragic", "trashy", "uncompromising", "uplifting", "urgent", "volatile", "warm",
+    "weary", "whimsical", "witty",
+)
+
+
+def mood_points(norms: dict[str, tuple[float, float]], words=MOOD_WORDS) -> dict[str, tuple[float, float]]:
+    """``words`` that are in ``norms``, with their (valence, arousal)."""
+    return {word: norms[word] for word in words if word in norms}
+
+
+def nearest_words(valence: float, arousal: float, points: dict[str, tuple[float, float]], k: int = 3) -> list[str]:
+    """The ``k`` words of ``points`` (word -> (valence, arousal), e.g. :func:`mood_points`) nearest to
+    (``valence``, ``arousal``) in the valence/arousal plane (1-9, Euclidean), nearest first; ties by word."""
+    distances = sorted(((valence - v) ** 2 + (arousal - a) ** 2, word) for word, (v, a) in points.items())
+    return [word for _, word in distances[:max(k, 0)]]
