@@ -213,7 +213,7 @@ def predict_parser() -> argparse.ArgumentParser:
                                                                     "value is the mean over its windows.")
     parser.add_argument("files", nargs="+", metavar="PATH", help="audio files or folders (searched recursively; "
                                                                  "wav, flac, ogg, opus, mp3, m4a, aiff, ...)")
-    parser.add_argument("--run", help="trained run directory (default: the newest under runs/)")
+    parser.add_argument("--run", help="trained run directory, or `latest` (the newest under runs/); default: the released model in released/default")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--csv", metavar="OUT", help="write the rows as CSV to OUT ('-': stdout) instead of the table")
     parser.add_argument("--segments", type=float, metavar="SECONDS",
@@ -237,6 +237,25 @@ def predict_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _predict_run(choice: str | None, latest_run) -> Path:
+    """``--run``: a run folder, ``latest`` (the newest under runs/), or nothing: the released default model
+    (``released/default``, see ``python -m mer_keras.release``)."""
+    from mer_keras.release import RELEASE_DIR
+
+    if choice == "latest":
+        run = latest_run()
+        print(f"using the newest run, {run}", file=sys.stderr)
+        return run
+    if choice:
+        return Path(choice)
+    if not (RELEASE_DIR / "config.json").is_file():
+        raise MerError(f"no released model at {RELEASE_DIR} and no --run given: pass --run RUN_DIR (or --run latest "
+                       "for the newest run under runs/)")
+    print(f"using the released model {RELEASE_DIR} (its model_card.md says what it is; --run picks another)",
+          file=sys.stderr)
+    return RELEASE_DIR
+
+
 def _predict(argv, script):
     args = predict_parser().parse_args(argv)
     if args.tags:
@@ -246,9 +265,7 @@ def _predict(argv, script):
     from mer_keras.predict_output import csv_text, plot_trajectories, print_table, summary_line, write_text
     from mer_keras.runs import RunDir
 
-    run = Path(args.run) if args.run else latest_run()
-    if not args.run:
-        print(f"using run {run}", file=sys.stderr)
+    run = _predict_run(args.run, latest_run)
     task = RunDir(run).read_config()["task"]
     if args.plot and task == "emotion":
         raise MerError("--plot draws valence/arousal; this is a speech-emotion run (six classes): drop --plot")

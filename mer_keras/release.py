@@ -33,6 +33,13 @@ LICENCES = {
 }
 
 
+CAVEATS = {
+    "musicnn": "Pretraining caveat: the musicnn backbone was trained on the Million Song Dataset's last.fm tags, "
+               "which include mood words; 4Q's labels derive from AllMusic mood tags, and whether some 4Q songs are "
+               "also in the MSD is not checked here.",
+}
+
+
 def _interval(metrics: dict, key: str) -> str:
     interval = (metrics.get("bootstrap") or {}).get(key)
     if not interval:
@@ -68,6 +75,8 @@ def model_card(config: dict, metrics: dict, source: str, command: str) -> str:
                  if collapse.get("spread_ratio") else "") + ".",
               "", "One seed's figures; the seed spread of the same setting is in the committed summary reports "
               "(README, Results). Another CPU can train the same seed differently.", "", "## Licences", ""]
+    if feature in CAVEATS:
+        lines[-3:-3] = [CAVEATS[feature], ""]
     dataset = config.get("dataset_name") or metrics["dataset"]
     lines += [f"- {LICENCES[key]}" for key in (dataset, feature) if key in LICENCES]
     lines += ["- The project's code and this model's weights: see the repository's licence.", "",

@@ -356,3 +356,28 @@ def test_release_refuses_another_runs_report_and_a_run_too_big(trained, tmp_path
     assert release.main([str(tmp_path / "nowhere"), "--report", str(other), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert err.count("error:") == 1 and "nowhere" in err
+
+
+def test_predict_without_run_uses_the_released_model_or_says_how(trained, tmp_path, monkeypatch, capsys):
+    from mer_keras import release
+
+    run = Path(shutil.copytree(trained["runs"]["ridge"], tmp_path / "ridge-run"))
+    assert evaluate_main([str(run), "--cache", trained["cache"], "--resamples", "20"]) == 0
+    monkeypatch.setattr(release, "RELEASE_DIR", tmp_path / "nothing-released")
+    capsys.readouterr()
+    assert predict_main([trained["clips"][0], "--cache", trained["cache"]]) == 2
+    assert "no released model" in capsys.readouterr().err
+    monkeypatch.setattr(release, "RELEASE_DIR", release.release_run(run, run, tmp_path / "released"))
+    assert predict_main([trained["clips"][0], "--cache", trained["cache"], "--json"]) == 0
+    captured = capsys.readouterr()
+    assert "using the released model" in captured.err and json.loads(captured.out)[0]["valence"] > 0
+
+
+def test_the_committed_released_model_is_sealed_and_small():
+    from mer_keras.release import MAX_BYTES, RELEASE_DIR
+
+    if not RELEASE_DIR.is_dir():
+        pytest.skip("no released model in this checkout")
+    assert RunDir(RELEASE_DIR).verify(required=("config.json", "model_card.md"))
+    assert sum(p.stat().st_size for p in RELEASE_DIR.iterdir()) < MAX_BYTES
+    assert "## Test figures" in (RELEASE_DIR / "model_card.md").read_text()
