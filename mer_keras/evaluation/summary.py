@@ -43,6 +43,23 @@ def _split_keys(summary: dict) -> list:
     return [(seed, tuple(fold) if fold else None) for seed, fold in zip(seeds, folds)]
 
 
+#: Features from a pretrained network: a classic head on them is transfer learning, not a classic yardstick.
+PRETRAINED_FEATURES = ("musicnn", "embeddings")
+
+
+def _features_of(folder: Path, summary: dict) -> str | None:
+    """The ``--features`` of a summary's runs, from its first run's recorded train command."""
+    import shlex
+
+    runs = summary.get("runs") or []
+    try:
+        metrics = json.loads((folder / runs[0] / "metrics.json").read_text()) if runs else {}
+        command = shlex.split((metrics.get("command") or {}).get("train") or "")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return command[command.index("--features") + 1] if "--features" in command[:-1] else None
+
+
 def find_yardstick(root: Path, summary: dict, all_metrics: list[dict]) -> dict | None:
     """The best classic model (family sklearn in the registry) among the summaries under ``root`` with the
     same data (the same corpus scored, so a cross-corpus summary never pairs with an in-corpus one), task and
@@ -61,6 +78,8 @@ def find_yardstick(root: Path, summary: dict, all_metrics: list[dict]) -> dict |
         if (row is None or row.family != "sklearn" or other.get("dataset") != summary["dataset"]
                 or other.get("task") != summary["task"] or name not in other or "per_run" not in other
                 or (summary.get("data") and other.get("data") and other["data"] != summary["data"])):
+            continue
+        if _features_of(path.parent, other) in PRETRAINED_FEATURES:
             continue
         theirs = dict(zip(_split_keys(other), other[name][dim]["values"]))
         shared = sorted(set(mine) & set(theirs))

@@ -134,3 +134,26 @@ def test_resummarise_from_run_folders_without_scoring_again(tmp_path):
     summary = resummarise(tmp_path / "crnn", "cmd")
     assert summary["n_runs"] == 3 and np.isclose(summary["r2"]["mean"]["mean"], 0.3)
     assert (tmp_path / "crnn" / "report.md").is_file()
+
+
+def test_a_head_on_pretrained_features_is_not_a_classic_yardstick(tmp_path):
+    import json
+
+    from mer_keras.evaluation.summary import find_yardstick
+
+    def summary(model, values, features):
+        folder = tmp_path / f"{model}-{features}"
+        (folder / f"{model}-seed0").mkdir(parents=True)
+        (folder / f"{model}-seed0" / "metrics.json").write_text(json.dumps(
+            {"command": {"train": f"python train.py --model {model} --features {features} --seed 0"}}))
+        content = {"model": model, "dataset": "4q-va", "task": "va", "n_runs": len(values), "seeds": [0, 1],
+                   "runs": [f"{model}-seed0", f"{model}-seed1"], "per_run": {},
+                   "r2": {"mean": {"mean": sum(values) / len(values), "sd": 0.0, "values": values}}}
+        (folder / "metrics.json").write_text(json.dumps(content))
+        return content
+
+    summary("ridge", [0.5, 0.5], "musicnn")
+    summary("xgboost", [0.4, 0.4], "opensmile")
+    mine = {"model": "crnn", "dataset": "4q-va", "task": "va", "seeds": [0, 1], "runs": ["a-seed0", "a-seed1"],
+            "r2": {"mean": {"mean": 0.2, "values": [0.2, 0.2]}}}
+    assert find_yardstick(tmp_path, mine, [])["model"] == "xgboost"
