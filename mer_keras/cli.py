@@ -99,6 +99,11 @@ def train_parser() -> argparse.ArgumentParser:
                                          "ast_paper); default: the small configuration in `model`")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "
                                           ".weights.h5 file); default: random initialisation. Nothing is downloaded")
+    parser.add_argument("--distribution", choices=["none", "data-parallel"], default="none",
+                        help="Keras models on JAX: 'data-parallel' replicates the model on every visible device and "
+                             "splits each batch (--batch-size: the global batch, a multiple of the device count); "
+                             "several processes join through KERAS_DISTRIBUTION_JOB_ADDRESSES / _NUM_PROCESSES / "
+                             "_PROCESS_ID (README: Running on a cluster); only process 0 writes the run")
     return parser
 
 

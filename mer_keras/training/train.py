@@ -52,6 +52,7 @@ class TrainRequest:
     weights: str | None = None           # transformers: local pretrained weights (preset folder or .weights.h5)
     preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
     embeddings: str | None = None        # attn_crnn: folder of precomputed wav2vec2 embeddings (<clip>.npy)
+    distribution: str = "none"           # or "data-parallel": keras.distribution over the visible devices (JAX)
     command: str = ""
 
 
@@ -215,11 +216,38 @@ def train(request: TrainRequest) -> RunDir:
     if family != "keras" and request.protocol != "documented":
         raise SpecError(f"--protocol {request.protocol} applies to the Keras models; {request.model} is tuned by its own "
                         "grouped grid search (specs/baselines.yaml)")
+    if request.distribution not in (None, "none"):
+        return _train_distributed(request, family)
     prepared = prepare(request, family)
     with removed_on_error(prepared.run):
         if family == "keras":
             return _train_keras(request, prepared)
         return _train_sklearn(request, prepared)
+
+
+def _train_distributed(request: TrainRequest, family: str) -> RunDir:
+    """``--distribution data-parallel``: join the other processes first (before any JAX computation); a
+    process other than 0 trains in a scratch folder, removed at the end, so only process 0 writes the run."""
+    import shutil
+    from dataclasses import replace
+
+    from mer_keras.training.distribution import process_count_requested, scratch_out, start_processes
+
+    if family != "keras":
+        raise SpecError(f"--distribution {request.distribution} applies to the Keras models; {request.model} trains "
+                        "on one process (drop --distribution)")
+    if request.resume and not request.out and process_count_requested() > 1:
+        raise RunError("--resume over several processes needs --out RUN_DIR (the run every process continues)")
+    process_id = start_processes(request.distribution)
+    if not process_id:
+        prepared = prepare(request, family)
+        with removed_on_error(prepared.run):
+            return _train_keras(request, prepared)
+    scratch = Path(scratch_out(request.out, request.resume, process_id))
+    try:
+        return _train_keras(request, prepare(replace(request, out=str(scratch)), family))
+    finally:
+        shutil.rmtree(scratch.parent, ignore_errors=True)
 
 
 def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
@@ -231,6 +259,12 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     run, task = prepared.run, prepared.dataset.task
     plan = training_plan(request.protocol, request.model, task, spec["training"], epochs=request.epochs,
                          batch_size=request.batch_size, patience=request.patience, ablations=request.ablate or ())
+    distribution = None
+    if request.distribution not in (None, "none"):      # before the model is built or loaded
+        from mer_keras.training.distribution import check_multi_process_plan, data_parallel
+
+        distribution = data_parallel(plan["batch_size"])
+        check_multi_process_plan(plan, distribution)
 
     scaler = FeatureScaler().fit(prepared.parts["train"][1])
     write_with(run.scaler, scaler.save)
@@ -261,14 +295,23 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
         "preset": request.preset, "model_config": spec.get("model"),
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
+        "distribution": distribution,
     }
+    fit_arrays, batch_size = arrays, plan["batch_size"]
+    if distribution:            # this process's share of each part, padded to split evenly over the devices
+        from mer_keras.training.distribution import process_share
+
+        shares = {part: process_share(arrays[part], distribution) for part in arrays}
+        fit_arrays = {part: share for part, (share, _) in shares.items()}
+        distribution["repeated_items"] = {part: padding for part, (_, padding) in shares.items()}
+        batch_size //= distribution["processes"]
     run.write_config(config)
     _log(f"model {request.model}: {config['parameters']:,} parameters; input {frames} x {n_features}; "
          f"training on {len(arrays['train'][0])} items, early stopping on {len(arrays['validation'][0])}")
 
     started = time.time()
-    state = fit_model(model, arrays["train"], arrays["validation"], run, epochs=plan["epochs"],
-                      batch_size=plan["batch_size"], patience=plan["patience"], state=state, monitor=plan["monitor"],
+    state = fit_model(model, fit_arrays["train"], fit_arrays["validation"], run, epochs=plan["epochs"],
+                      batch_size=batch_size, patience=plan["patience"], state=state, monitor=plan["monitor"],
                       mode=plan["mode"], min_delta=plan["min_delta"], augmentation=plan["augmentation"],
                       average_best=plan["average_best"], seed=request.seed, class_weight=plan.get("class_weight"))
     write_with(run.model, model.save)

@@ -1,0 +1,6 @@
+"""``python -m mer_keras.sweep SPEC``: see :mod:`mer_keras.sweep.command`."""
+
+from mer_keras.sweep.command import main
+
+if __name__ == "__main__":
+    raise SystemExit(main())
