@@ -56,6 +56,16 @@ def paired_outcome(interval: dict, claimed_sign: int) -> str:
     return "inconclusive"
 
 
+def fold_outcome(per_fold: list[str | None]) -> str:
+    """One outcome from per-fold verdicts: the common one when every fold agrees, else ``mixed (...)``."""
+    known = [v for v in per_fold if v]
+    if not known:
+        return "not measured"
+    if len(set(known)) == 1:
+        return f"{known[0]} (every fold)" if len(known) > 1 else known[0]
+    return "mixed (" + ", ".join(f"{known.count(v)} {v}" for v in sorted(set(known))) + ")"
+
+
 def load_group(folder: Path) -> dict:
     """One summary folder: ``{"folder", "model", "protocol", "dataset", "evaluated_on", "runs": [metrics...]}``."""
     folder = Path(folder)
@@ -148,10 +158,12 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
             from mer_keras.evaluation.verdict import judge
 
             acc = rows[model]["accuracy"]
-            outcome = judge(claim, acc["low"], acc["high"]) if acc["low"] is not None else "inconclusive (one fold)"
+            per_fold = [judge(claim, m["bootstrap"]["accuracy"]["low"], m["bootstrap"]["accuracy"]["high"])
+                        if (m.get("bootstrap") or {}).get("accuracy") else None for m in group["runs"]]
             out.append({"claim": f"{model} accuracy {claim.get('band') or claim['value']} on 6 classes",
-                        "where": claim["where"], "figure": "accuracy (mean over speaker folds, 95% t interval)",
-                        "measured": acc, "outcome": outcome})
+                        "where": claim["where"], "figure": "accuracy: mean over speaker folds; each fold's claim vs its "
+                        "95% bootstrap interval over test clips", "measured": acc,
+                        "outcome": fold_outcome(per_fold), "per_fold": per_fold})
     specs = {c["id"]: c for c in estimates.get("speech_note_claims", [])}
 
     def add(claim_id: str, figure: str, interval: dict, outcome: str, note: str = ""):
@@ -170,7 +182,7 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
                "does not hold" if worst[PAIR[0]] < worst[PAIR[1]] and spread[PAIR[0]] > spread[PAIR[1]] else "mixed")
     add("speaker_generalisation", "worst speaker fold's accuracy and sd over speaker folds",
         {"worst_fold": worst, "sd_over_folds": spread}, outcome,
-        "descriptive (5 speaker groups give no interval): holds when the CNN-LSTM's worst fold is higher and its "
+        "descriptive (a few speaker folds give no interval): holds when the CNN-LSTM's worst fold is higher and its "
         "spread no wider")
     if cross.get(PAIR[0]) and cross.get(PAIR[1]):
         drops = {model: cross_drop({"runs": grp["runs"]}, cross[model]) for model, grp in ((PAIR[0], cnn), (PAIR[1], attn))}
@@ -208,6 +220,13 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
     diff = paired(cnn, attn, "recall_spread")
     add("balanced_confusion", "sd of per-class recall, CNN-LSTM minus attention CRNN (paired by fold)", diff,
         paired_outcome(diff, -1))
+    collapsed = {model: (len(rows[model]["collapsed"]), len(rows[model]["folds"])) for model in PAIR}
+    note = "; ".join(f"{model} collapsed on {n} of {total} folds" for model, (n, total) in collapsed.items() if n)
+    if note:
+        for claim in out:
+            if claim["figure"].startswith(("accuracy", "worst", "cross-corpus", "CNN-LSTM recall", "sd of per-class")):
+                claim["note"] = "; ".join(filter(None, [claim.get("note"), f"judged against collapsed runs ({note}): "
+                                                        "a model that did not learn says little about the claim"]))
     return out
 
 

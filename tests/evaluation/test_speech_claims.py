@@ -19,7 +19,8 @@ def _run(name, fold, accuracy, best_epoch, seconds, parameters, rss, recall, pro
                "training": {"best_epoch": best_epoch},
                "resources": {"parameters": parameters, "peak_rss_mib": rss, "train_seconds": seconds,
                              "epochs_run": best_epoch + 8, "seconds_per_epoch": seconds / (best_epoch + 8)},
-               "collapse": {"flagged": collapsed}}
+               "collapse": {"flagged": collapsed},
+               "bootstrap": {"accuracy": {"low": accuracy - 0.05, "high": accuracy + 0.05}}}
     if evaluated_on:
         metrics["evaluated_on"] = evaluated_on
     return metrics
@@ -94,7 +95,8 @@ def test_a_lower_accuracy_does_not_hold(tmp_path):
     result = speech_claims.judge_speech_claims(folders, [], [], tmp_path / "out", "cmd")
     claims = result["protocols"]["documented"]["claims"]
     assert next(c for c in claims if "more accurate" in c["claim"])["outcome"] == "does not hold"
-    assert next(c for c in claims if c["claim"].startswith("cnn_lstm accuracy"))["outcome"] == "below claim"
+    assert next(c for c in claims if c["claim"].startswith("cnn_lstm accuracy"))["outcome"] == "below claim (every fold)"
+    assert speech_claims.fold_outcome(["below claim", "consistent", "below claim"]) == "mixed (2 below claim, 1 consistent)"
     assert next(c for c in claims if "recording" in c["claim"])["outcome"] == "not measured"
 
 
