@@ -17,6 +17,8 @@ import sys
 import threading
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: The command-line scripts whose own process may block signals once it has been interrupted.
+SCRIPTS = ("train.py", "evaluate.py", "predict.py", "mer-train", "mer-evaluate", "mer-predict")
 NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
@@ -158,4 +160,19 @@ def report(exc: KeyboardInterrupt, message: str | None = None) -> int:
     if _in_main_thread():
         for signum in SIGNALS:
             signal.signal(signum, lambda *_: os._exit(status))
+        if os.path.basename(sys.argv[0] or "") in SCRIPTS:
+            # a script's own process: block further signals for the rest of its life (the interpreter's
+            # shutdown resets Python's handlers, and a late Ctrl-C would then kill it by the signal)
+            signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     return status
+
+
+def exit_process(status: int):
+    """End a command-line process with ``status``. After an interruption (130 / 143) SIGINT and SIGTERM are
+    blocked first: the interpreter's shutdown resets Python's signal handlers, and a second Ctrl-C arriving
+    then (e.g. while JAX's threads wind down) would otherwise kill the process by the signal instead of
+    letting it exit with the first signal's status. Only for a script's own process (the mask is inherited
+    by children)."""
+    if status in (128 + signal.SIGINT, 128 + signal.SIGTERM) and _in_main_thread():
+        signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    raise SystemExit(status)
