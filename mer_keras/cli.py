@@ -20,7 +20,7 @@ def _guard(function, argv, script):
     from mer_keras.interrupts import report, signals_raise
 
     try:
-        with signals_raise():
+        with signals_raise(last_word=True):
             return exit_status(function, argv, script)
     except KeyboardInterrupt as exc:
         return report(exc)

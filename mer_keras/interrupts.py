@@ -17,8 +17,6 @@ import sys
 import threading
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-#: The command-line scripts whose own process may block signals once it has been interrupted.
-SCRIPTS = ("train.py", "evaluate.py", "predict.py", "mer-train", "mer-evaluate", "mer-predict")
 NAMES = {signal.SIGINT: "Ctrl-C (SIGINT)", signal.SIGTERM: "SIGTERM"}
 
 
@@ -66,26 +64,52 @@ def _in_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+def _status(exc: KeyboardInterrupt) -> int:
+    return exc.status if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+
+
+def _exit_on_further_signals(status: int) -> None:
+    """From now on SIGINT/SIGTERM end the process at once, silently, with ``status`` (main thread only)."""
+    if _in_main_thread():
+        for signum in SIGNALS:
+            signal.signal(signum, lambda *_: os._exit(status))
+
+
 @contextlib.contextmanager
-def _handling():
-    """Install the handler for the block (restoring the previous ones after), unless it already is."""
+def _handling(last_word: bool = False):
+    """Install the handler for the block (restoring the previous ones after), unless it already is.
+
+    ``last_word``: the block is a command's whole body, so an interruption leaving it ends the process;
+    then the handlers are not restored (a default handler would let a second signal kill the process by
+    that signal, or raise a bare KeyboardInterrupt, while the first one is being reported): further
+    signals end the process with the first one's status instead."""
     if not _in_main_thread() or signal.getsignal(signal.SIGINT) == _SIGNALS.handle:
         yield
         return
     saved = {signum: signal.getsignal(signum) for signum in SIGNALS}
     for signum in SIGNALS:
         signal.signal(signum, _SIGNALS.handle)
+    ending = False
     try:
         yield
+    except KeyboardInterrupt as exc:
+        if last_word:
+            _exit_on_further_signals(_status(exc))
+            ending = True
+        raise
     finally:
-        for signum, handler in saved.items():
-            signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+        if not ending:
+            for signum, handler in saved.items():
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
 
 
 @contextlib.contextmanager
-def signals_raise():
-    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread for the duration of the block."""
-    with _handling():
+def signals_raise(last_word: bool = False):
+    """SIGINT and SIGTERM raise :class:`Interrupted` in the main thread for the duration of the block.
+
+    ``last_word=True`` for a command's whole body (the entry points): once an interruption leaves the block,
+    further signals end the process with the first one's status, silently (see :func:`report`)."""
+    with _handling(last_word):
         yield
 
 
@@ -154,16 +178,11 @@ def report(exc: KeyboardInterrupt, message: str | None = None) -> int:
     """Print the one line for an interruption and return its exit status (130 for SIGINT, 143 for SIGTERM).
 
     From here to the end of the process another SIGINT/SIGTERM ends it at once and silently (no
-    traceback from the interpreter's shutdown, e.g. while it joins threads)."""
-    status = exc.status if isinstance(exc, Interrupted) else 128 + signal.SIGINT
+    traceback from the interpreter's shutdown, e.g. while it joins threads); :func:`exit_process` keeps
+    that true through the interpreter's shutdown."""
+    status = _status(exc)
+    _exit_on_further_signals(status)
     print(message or str(exc) or "interrupted", file=sys.stderr, flush=True)
-    if _in_main_thread():
-        for signum in SIGNALS:
-            signal.signal(signum, lambda *_: os._exit(status))
-        if os.path.basename(sys.argv[0] or "") in SCRIPTS:
-            # a script's own process: block further signals for the rest of its life (the interpreter's
-            # shutdown resets Python's handlers, and a late Ctrl-C would then kill it by the signal)
-            signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     return status
 
 

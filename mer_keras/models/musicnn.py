@@ -36,17 +36,20 @@ def musicnn_tags(weights_name: str = "MSD_musicnn") -> list[str]:
     return list(weights[weights_name]["tags"])
 
 
-def _conv_block(inputs, name: str, filters: int, kernel, padding: str, epsilon: float):
+def _conv_block(inputs, name: str, filters: int, kernel, padding: str, epsilon: float,
+                initializer: str = "glorot_uniform"):
     """Conv2D + ReLU, batch norm, max over the frequency axis: (batch, T, F, C) -> (batch, T, filters)."""
     import keras
 
-    conv = keras.layers.Conv2D(filters, kernel, padding=padding, activation="relu", name=name)(inputs)
+    conv = keras.layers.Conv2D(filters, kernel, padding=padding, activation="relu", kernel_initializer=initializer,
+                               name=name)(inputs)
     normed = keras.layers.BatchNormalization(epsilon=epsilon, name=f"{name}_bn")(conv)
     pooled = keras.layers.MaxPooling2D((1, normed.shape[2]), name=f"{name}_pool")(normed)
     return keras.layers.Reshape((-1, filters), name=f"{name}_frames")(pooled)
 
 
-def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, spec: dict | None = None):
+def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, spec: dict | None = None,
+                  initializer: str = "glorot_uniform"):
     """Build musicnn (random weights; :func:`load_musicnn` for the pretrained ones).
 
     Parameters
@@ -57,6 +60,10 @@ def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, 
         Patch length in frames (16 ms hop); default 187 (3 s), the length the weights were trained on.
     spec : dict, optional
         A parsed ``specs/musicnn.yaml``; default the file itself.
+    initializer : str
+        Kernel initializer of the convolutions and dense layers. :func:`load_musicnn` passes ``"zeros"``:
+        its weights are overwritten at once, and on JAX drawing random kernels compiles one XLA program
+        per shape (about 4 s of a cold start).
 
     Returns
     -------
@@ -75,9 +82,11 @@ def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, 
     image = keras.layers.BatchNormalization(epsilon=eps, name="input_bn")(image)
 
     padded = keras.layers.ZeroPadding2D(((3, 3), (0, 0)), name="timbral_pad")(image)
-    front = [_conv_block(padded, f"timbral_{bands}", arch["timbral_filters"], (length, bands), "valid", eps)
+    front = [_conv_block(padded, f"timbral_{bands}", arch["timbral_filters"], (length, bands), "valid", eps,
+                         initializer)
              for length, bands in arch["timbral_kernels"]]
-    front += [_conv_block(image, f"temporal_{length}", arch["temporal_filters"], (length, 1), "same", eps)
+    front += [_conv_block(image, f"temporal_{length}", arch["temporal_filters"], (length, 1), "same", eps,
+                         initializer)
               for length in arch["temporal_kernels"]]
     front = keras.layers.Concatenate(name="frontend")(front)
 
@@ -85,7 +94,7 @@ def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, 
     for index in range(1, 4):
         x = keras.layers.ZeroPadding1D(arch["midend_kernel"] // 2, name=f"midend_{index}_pad")(mid)
         x = keras.layers.Conv1D(arch["midend_filters"], arch["midend_kernel"], activation="relu",
-                                name=f"midend_{index}")(x)
+                                kernel_initializer=initializer, name=f"midend_{index}")(x)
         x = keras.layers.BatchNormalization(epsilon=eps, name=f"midend_{index}_bn")(x)
         mid = x if index == 1 else keras.layers.Add(name=f"midend_{index}_residual")([x, mid])
         outputs.append(mid)
@@ -95,10 +104,10 @@ def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, 
                                                       keras.layers.GlobalAveragePooling1D(name="mean_pool")(midend)])
     x = keras.layers.BatchNormalization(epsilon=eps, name="pooled_bn")(pooled)
     x = keras.layers.Dropout(arch["dropout"], name="pooled_dropout")(x)
-    x = keras.layers.Dense(arch["backend_units"], activation="relu", name="dense")(x)
+    x = keras.layers.Dense(arch["backend_units"], activation="relu", kernel_initializer=initializer, name="dense")(x)
     x = keras.layers.BatchNormalization(epsilon=eps, name=EMBEDDING_LAYER)(x)
     x = keras.layers.Dropout(arch["dropout"], name="penultimate_dropout")(x)
-    tags = keras.layers.Dense(n_tags, activation="sigmoid", name="tags")(x)
+    tags = keras.layers.Dense(n_tags, activation="sigmoid", kernel_initializer=initializer, name="tags")(x)
     return keras.Model(inputs, tags, name=weights_name.lower())
 
 
@@ -126,7 +135,7 @@ def load_musicnn(weights_name: str = "MSD_musicnn", cache_dir: str | Path | None
     """
     from mer_keras.models.musicnn_convert import assign_checkpoint, convert_and_save, weights_path
 
-    model = build_musicnn(weights_name)
+    model = build_musicnn(weights_name, initializer="zeros")        # every weight is assigned below
     if cache_dir is None:
         assign_checkpoint(model, weights_name)
         return model

@@ -89,7 +89,7 @@ def main(argv=None) -> int:
 
     argv = sys.argv[1:] if argv is None else list(argv)
     try:
-        with signals_raise():
+        with signals_raise(last_word=True):
             return exit_status(_sweep, argv)
     except KeyboardInterrupt as exc:
         return report(exc, f"{str(exc) or 'interrupted'}; the finished cells stay finished and the interrupted one keeps its "
