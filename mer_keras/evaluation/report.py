@@ -417,3 +417,28 @@ def write_speech_claims_report(result: dict, report_dir: Path) -> Path:
     lines += ["", "## Command", "", "```", result["command"], "```", "",
               "Each folder's own report.md lists the train and evaluate commands of its runs."]
     return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")
+
+
+def write_paired_report(result: dict, report_dir: Path) -> Path:
+    """``report.md`` of paired differences (see :func:`mer_keras.evaluation.paired.compare_paired`)."""
+    figure, label = result["figure"], result["label"] or result["treatment"]
+    lines = [f"# Paired: {result['treatment']} against {', '.join(row['baseline'] for row in result['rows'])}", "",
+             f"What is tested: {label}. Figure: {figure} on the test items, {result['treatment']} minus each other group, "
+             "pair by pair (same split seed and test fold: the same test items); the interval is the 95 % t interval "
+             "of the mean difference over pairs. Every number is read from the committed summaries; no test item was "
+             "scored again.", "", f"Data: {result['data']}", "",
+             f"| against | pairs | {result['treatment']} | other | difference [95 % interval] | per pair | outcome "
+             "(treatment higher?) | collapsed pairs |", "|---|---|---|---|---|---|---|---|"]
+    for row in result["rows"]:
+        per_pair = ", ".join(f"{_fmt(p['difference'])}{'*' if p['collapsed'] else ''}" for p in row["pairs"])
+        lines.append(f"| {row['baseline']} | {row['difference']['n']} | {_fmt(row['treatment_mean'])} | "
+                     f"{_fmt(row['baseline_mean'])} | {_interval_text(row['difference'])} | {per_pair or '-'} | "
+                     f"{row['outcome']} | {row['collapsed_pairs']} |")
+    lines += ["", "`*`: a pair in which at least one run's predictions collapsed (see its run report); it is kept in "
+              "the mean and counted in the last column."]
+    unpaired = sorted({name for row in result["rows"] for name in row["unpaired"]})
+    if unpaired:
+        lines += ["", "Runs without a partner on the same split (not used): " + ", ".join(unpaired)]
+    lines += ["", "## Command", "", "```", result["command"], "```", ""]
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")
+

@@ -20,40 +20,9 @@ from pathlib import Path
 import numpy as np
 
 from mer_keras.errors import RunError
+from mer_keras.evaluation.paired import paired_outcome, t_interval  # noqa: F401 (re-exported)
 
 PAIR = ("cnn_lstm", "attn_crnn")
-
-
-def t_interval(values: list[float], confidence: float = 0.95) -> dict:
-    """Mean, sd and the t interval of the mean of ``values`` (folds); ``low``/``high`` are None for one value.
-
-    Returns ``{"mean", "sd", "low", "high", "n", "values"}``.
-    """
-    from scipy import stats
-
-    values = [float(v) for v in values if v is not None and np.isfinite(v)]
-    n = len(values)
-    if n == 0:
-        return {"mean": None, "sd": None, "low": None, "high": None, "n": 0, "values": []}
-    mean = float(np.mean(values))
-    if n == 1:
-        return {"mean": mean, "sd": 0.0, "low": None, "high": None, "n": 1, "values": values}
-    sd = float(np.std(values, ddof=1))
-    half = float(stats.t.ppf(0.5 + confidence / 2, n - 1)) * sd / np.sqrt(n)
-    return {"mean": mean, "sd": sd, "low": mean - half, "high": mean + half, "n": n, "values": values}
-
-
-def paired_outcome(interval: dict, claimed_sign: int) -> str:
-    """``holds`` / ``does not hold`` / ``inconclusive`` for a claim that the paired difference has
-    ``claimed_sign`` (+1: positive, -1: negative), from its interval over folds."""
-    low, high = interval["low"], interval["high"]
-    if low is None:
-        return "inconclusive (one fold)"
-    if claimed_sign * low > 0 and claimed_sign * high > 0:
-        return "holds"
-    if claimed_sign * low < 0 and claimed_sign * high < 0:
-        return "does not hold"
-    return "inconclusive"
 
 
 def fold_outcome(per_fold: list[str | None]) -> str:

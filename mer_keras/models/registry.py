@@ -65,9 +65,10 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
     ModelRow("svc", "sklearn", SPEECH_TASKS, "mer_keras.models.baselines:build_baseline", "egemaps", "svc"),
     ModelRow("logreg", "sklearn", SPEECH_TASKS, "mer_keras.models.baselines:build_baseline", "egemaps", "logreg"),
     ModelRow("cnn_lstm", "keras", SPEECH_TASKS, "mer_keras.models.cnn_lstm:build_cnn_lstm", "mel", "cnn_lstm",
-             role="claimed_smaller"),
+             custom_layers=("mer_keras.models.utterance_norm",), role="claimed_smaller"),
     ModelRow("attn_crnn", "keras", SPEECH_TASKS, "mer_keras.models.attn_crnn:build_attn_crnn", "waveform", "attn_crnn",
-             custom_layers=("mer_keras.models.attention_pooling",), embeddings=True, role="compared_with"),
+             custom_layers=("mer_keras.models.attention_pooling", "mer_keras.models.utterance_norm"), embeddings=True,
+             role="compared_with"),
 )}
 # Named in the documents, not built yet (the command line says so instead of "unknown").
 PLANNED = ("vit_gan",)

@@ -24,6 +24,7 @@ ABLATIONS = {
     "selection": "epoch chosen by validation loss (as documented) instead of the validation figure",
     "averaging": "the single best epoch's weights (no averaging of the best epochs)",
     "class_weight": "unweighted loss (no balanced class weights; classification only)",
+    "utterance_norm": "global per-feature standardisation only (no per-utterance standardisation)",
 }
 
 
@@ -71,6 +72,8 @@ def ablate(settings: dict, names: list[str] | tuple[str, ...]) -> dict:
             settings["average_best"] = 1
         elif name == "class_weight":
             settings["class_weight"] = None
+        elif name == "utterance_norm":
+            settings["utterance_norm"] = False
     settings["augmentation"] = augmentation
     return settings
 
@@ -84,7 +87,7 @@ def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, 
     ``ablations`` turn choices of the tuned protocol off (``ABLATIONS``; refused under documented).
     Returns ``{"protocol", "ablations", "class_weight", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
     "min_delta", "monitor", "mode", "weight_decay", "clipnorm", "warmup_epochs", "decay", "average_best",
-    "augmentation"}``.
+    "augmentation", "utterance_norm"}``.
     """
     settings = protocol_settings(protocol, model)
     if ablations:
@@ -111,6 +114,7 @@ def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, 
         "average_best": int(settings.get("average_best", 1)),
         "augmentation": settings.get("augmentation") or {},
         "class_weight": settings.get("class_weight") if task == "emotion" else None,
+        "utterance_norm": bool(settings.get("utterance_norm", False)),
     }
     return plan
 

@@ -276,6 +276,10 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     if model is None:
         options = {"weights": request.weights} if request.weights else {}
         model = build_model(request.model, frames, n_features, spec, **options)
+        if plan["utterance_norm"]:                # tuned only: each clip standardised over its own frames first
+            from mer_keras.models.utterance_norm import with_utterance_norm
+
+            model = with_utterance_norm(model)
         if request.protocol != "documented":      # the same layers, compiled with the protocol's optimizer
             from mer_keras.models.compile import compile_from_spec
 
@@ -290,7 +294,7 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                      "patience": plan["patience"], "seed": request.seed, "limit": request.limit,
                      "precision": request.precision, "protocol": request.protocol}
                     | ({key: plan[key] for key in ("monitor", "min_delta", "weight_decay", "clipnorm", "warmup_epochs",
-                                                   "decay", "average_best", "augmentation", "class_weight")}
+                                                   "decay", "average_best", "augmentation", "class_weight", "utterance_norm")}
                        if request.protocol != "documented" else {}),
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
         "preset": request.preset, "model_config": spec.get("model"),
