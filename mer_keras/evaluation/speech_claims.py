@@ -112,10 +112,13 @@ def paired(a: dict, b: dict, figure: str) -> dict:
 
 
 def cross_drop(in_corpus: dict, cross: dict) -> dict:
-    """In-corpus minus cross-corpus accuracy of the same runs (matched by run name), with its interval."""
-    inside = {m["run"]: m.get("accuracy") for m in in_corpus["runs"]}
-    drops = {m["run"]: inside[m["run"]] - m["accuracy"] for m in cross["runs"] if inside.get(m["run"]) is not None}
-    return t_interval(list(drops.values())) | {"runs": sorted(drops)}
+    """In-corpus minus cross-corpus accuracy of the same runs (matched by run name), with its interval, the
+    runs matched and the drop per test fold (``by_fold``: fold -> drop)."""
+    inside = {m["run"]: m for m in in_corpus["runs"]}
+    drops = {m["run"]: (inside[m["run"]]["accuracy"] - m["accuracy"], _fold(inside[m["run"]]))
+             for m in cross["runs"] if (inside.get(m["run"]) or {}).get("accuracy") is not None}
+    return t_interval([drop for drop, _ in drops.values()]) | {
+        "runs": sorted(drops), "by_fold": {fold: drop for drop, fold in drops.values()}}
 
 
 def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> list[dict]:
@@ -155,11 +158,8 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
         "spread no wider")
     if cross.get(PAIR[0]) and cross.get(PAIR[1]):
         drops = {model: cross_drop({"runs": grp["runs"]}, cross[model]) for model, grp in ((PAIR[0], cnn), (PAIR[1], attn))}
-        by_run = {model: dict(zip(drops[model]["runs"], drops[model]["values"])) for model in PAIR}
-        fold_drop = {model: {_fold(m): by_run[model].get(m["run"]) for m in grp["runs"]}
-                     for model, grp in ((PAIR[0], cnn), (PAIR[1], attn))}
-        folds = sorted(k for k in fold_drop[PAIR[0]] if fold_drop[PAIR[0]][k] is not None
-                       and fold_drop[PAIR[1]].get(k) is not None)
+        fold_drop = {model: drops[model]["by_fold"] for model in PAIR}
+        folds = sorted(k for k in fold_drop[PAIR[0]] if k is not None and k in fold_drop[PAIR[1]])
         diff = t_interval([fold_drop[PAIR[0]][k] - fold_drop[PAIR[1]][k] for k in folds]) | {"folds": folds}
         add("corpus_generalisation", "cross-corpus accuracy drop, CNN-LSTM minus attention CRNN (paired by fold)",
             diff | {"drops": {m: {k: drops[m][k] for k in ("mean", "low", "high")} for m in PAIR}},
