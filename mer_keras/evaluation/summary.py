@@ -47,17 +47,28 @@ def _split_keys(summary: dict) -> list:
 PRETRAINED_FEATURES = ("musicnn", "embeddings")
 
 
-def _features_of(folder: Path, summary: dict) -> str | None:
-    """The ``--features`` of a summary's runs, from its first run's recorded train command."""
+def features_of_command(train_command: str | None) -> str | None:
+    """The ``--features`` value of a recorded train command (None when absent: the model's default)."""
     import shlex
 
+    try:
+        words = shlex.split(train_command or "")
+    except ValueError:
+        return None
+    return words[words.index("--features") + 1] if "--features" in words[:-1] else None
+
+
+def _features_of(folder: Path, summary: dict) -> str | None:
+    """The ``--features`` of a summary's runs: recorded in the summary (``features``), or, for a summary
+    written before it was, read from its first run's train command."""
+    if "features" in summary:
+        return summary["features"]
     runs = summary.get("runs") or []
     try:
         metrics = json.loads((folder / runs[0] / "metrics.json").read_text()) if runs else {}
-        command = shlex.split((metrics.get("command") or {}).get("train") or "")
+        return features_of_command((metrics.get("command") or {}).get("train"))
     except (OSError, ValueError, AttributeError):
         return None
-    return command[command.index("--features") + 1] if "--features" in command[:-1] else None
 
 
 def find_yardstick(root: Path, summary: dict, all_metrics: list[dict]) -> dict | None:
@@ -106,7 +117,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
     summary = {"model": first["model"], "dataset": first["dataset"], "task": first["task"], "data": first["data"],
                "runs": names, "n_runs": len(names), "parameters": first["parameters"],
                "claimed_parameters": first.get("claimed_parameters"), "command": {"evaluate": command,
-               "train": [m["command"]["train"] for m in all_metrics]}, "per_run": {}}
+               "train": [m["command"]["train"] for m in all_metrics]}, "per_run": {},
+               "features": features_of_command((first.get("command") or {}).get("train"))}
     if first.get("proxy_label"):
         summary["proxy_label"] = first["proxy_label"]
     keys = task.summary_keys(first)

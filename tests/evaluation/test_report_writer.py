@@ -154,6 +154,11 @@ def test_a_head_on_pretrained_features_is_not_a_classic_yardstick(tmp_path):
 
     summary("ridge", [0.5, 0.5], "musicnn")
     summary("xgboost", [0.4, 0.4], "opensmile")
+    recorded = tmp_path / "svr-recorded"          # a newer summary records its features itself (no run folders read)
+    recorded.mkdir()
+    (recorded / "metrics.json").write_text(json.dumps(
+        {"model": "svr", "dataset": "4q-va", "task": "va", "n_runs": 2, "seeds": [0, 1], "runs": ["s0", "s1"],
+         "per_run": {}, "features": "musicnn", "r2": {"mean": {"mean": 0.7, "sd": 0.0, "values": [0.7, 0.7]}}}))
     mine = {"model": "crnn", "dataset": "4q-va", "task": "va", "seeds": [0, 1], "runs": ["a-seed0", "a-seed1"],
             "r2": {"mean": {"mean": 0.2, "values": [0.2, 0.2]}}}
     assert find_yardstick(tmp_path, mine, [])["model"] == "xgboost"
