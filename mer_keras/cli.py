@@ -43,8 +43,9 @@ def _ablations():
 
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
-    parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, ridge, svr, xgboost; speech: cnn_lstm, "
-                                                         "attn_crnn, svc, logreg")
+    parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, musicnn (see --backbone), ridge, "
+                                                         "svr, xgboost, gan (a conditional spectrogram GAN), vit_gan (see "
+                                                         "--synthetic-ratio); speech: cnn_lstm, attn_crnn, svc, logreg")
     parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad", "emodb"],
                         help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad / emodb: 6-class speech emotion "
                              "(models cnn_lstm, attn_crnn, svc, logreg)")
@@ -78,10 +79,11 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--precision", choices=["float32", "mixed_bfloat16"], default="float32",
                         help="float32 (default, the documented model) or mixed_bfloat16 (opt-in; bfloat16 compute, "
                              "float32 weights; faster only where the hardware has bfloat16 units)")
-    parser.add_argument("--protocol", choices=["documented", "tuned"], default="documented",
+    parser.add_argument("--protocol", choices=["documented", "tuned", "leaky"], default="documented",
                         help="Keras models: 'documented' (default; the spec's training exactly, used for the documents' "
                              "verdicts) or 'tuned' (the same layers trained as fairly as the project can: "
-                             "specs/protocols.yaml)")
+                             "specs/protocols.yaml); vit_gan only: 'leaky' (generated crops pooled with every song's crops "
+                             "before a random split: for illustration, never used for a verdict)")
     parser.add_argument("--ablate", action="append", metavar="CHOICE",
                         help="with --protocol tuned: turn one tuned choice off to measure it on validation songs "
                              "(repeatable): " + ", ".join(sorted(_ablations())))
@@ -99,6 +101,18 @@ def train_parser() -> argparse.ArgumentParser:
                                          "ast_paper); default: the small configuration in `model`")
     parser.add_argument("--weights", help="vit / ast: local pretrained weights (a keras-hub preset folder or a "
                                           ".weights.h5 file); default: random initialisation. Nothing is downloaded")
+    parser.add_argument("--backbone", choices=["frozen", "finetune", "scratch"],
+                        help="musicnn: its pretrained (Million Song Dataset tags) backbone 'frozen' (default; only the head "
+                             "trains), 'finetune' (trained too, at a tenth of the head's learning rate) or 'scratch' (the "
+                             "same layers randomly initialised: the control); other models refuse it")
+    parser.add_argument("--synthetic-ratio", type=float, metavar="R",
+                        help="vit_gan: R generated crops per real training crop (0: the same ViT on the same crops "
+                             "without generated ones, the control)")
+    parser.add_argument("--gan-run", metavar="DIR", help="vit_gan: the run of train.py --model gan whose generator makes "
+                                                         "the crops (same dataset, target and seed)")
+    parser.add_argument("--swap-va-fraction", type=float, metavar="F",
+                        help="exchange valence and arousal for a seeded share F of the TRAINING songs (validation and test "
+                             "keep their labels; recorded in config.json): DEAM's 2013 labels replayed, e.g. 0.4266 = 744 of 1,744")
     parser.add_argument("--distribution", choices=["none", "data-parallel"], default="none",
                         help="Keras models on JAX: 'data-parallel' replicates the model on every visible device and "
                              "splits each batch (--batch-size: the global batch, a multiple of the device count); "
@@ -137,11 +151,31 @@ def _evaluate(argv, script):
                                        "refused if it shares an item with the run's training or validation part)")
     parser.add_argument("--dataset", help="with --data: the folder's dataset layout (default: the run's)")
     parser.add_argument("--trust-pickle", action="store_true", help=_TRUST_PICKLE_HELP)
+    parser.add_argument("--summary", action="store_true",
+                        help="instead of scoring runs: the validation report, every claim of both documents beside the "
+                             "committed reports under --out's folder (Markdown, one self-contained HTML page, plots)")
+    parser.add_argument("--out", default="reports/VALIDATION.md", help="with --summary: the Markdown file (default "
+                                                                      "reports/VALIDATION.md; the HTML and plots go beside it)")
     args = parser.parse_args(argv)
+    if args.summary:
+        return _validation_summary(args, script, argv)
     from mer_keras.inference import trusting_pickles
 
     with trusting_pickles(args.trust_pickle):
         return _evaluate_runs(args, script, argv)
+
+
+def _validation_summary(args, script, argv):
+    """``evaluate.py --summary``: the validation report from the committed reports (no run is scored)."""
+    from mer_keras.evaluation.validation_summary import write_validation
+
+    if args.runs:
+        raise MerError("--summary reads the committed reports under --out's folder; it takes no run directories")
+    written = write_validation(Path(args.out), command=_command(script, argv))
+    for line in written["messages"]:
+        print(line, file=sys.stderr)
+    print(f"wrote {written['markdown']} and {written['html']}", file=sys.stderr)
+    return 0
 
 
 def _evaluate_runs(args, script, argv):
@@ -181,12 +215,16 @@ def _evaluate_runs(args, script, argv):
 
 
 def _run_model(run: str) -> str:
-    """A run's group for summaries and comparisons: its model, with the protocol when not documented."""
+    """A run's group for summaries and comparisons: its model, with its backbone (musicnn: frozen, finetune or
+    scratch) and with the protocol when not documented."""
     from mer_keras.runs import RunDir
 
     config = RunDir(Path(run)).read_config()
     protocol = config.get("protocol", "documented")
-    return config["model"] if protocol == "documented" else f"{config['model']}-{protocol}"
+    model = f"{config['model']}-{config['backbone']}" if config.get("backbone") else config["model"]
+    if config.get("synthetic_ratio") is not None:       # vit_gan: each ratio of generated crops its own group
+        model += f"-r{config['synthetic_ratio']:g}"
+    return model if protocol == "documented" else f"{model}-{protocol}"
 
 
 def _compare(args, names, models, report_dir: Path, command: str) -> int:

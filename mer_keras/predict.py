@@ -27,7 +27,7 @@ from mer_keras.inference import check_run, latest_run, load_predictor  # noqa: F
 from mer_keras.predict_output import listing
 from mer_keras.runs import RunDir
 
-PREDICTABLE_KINDS = ("logmel", "handcrafted", "waveform", "embeddings", "musicnn")
+PREDICTABLE_KINDS = ("logmel", "handcrafted", "waveform", "embeddings", "musicnn", "musicnn_mel")
 # Kinds whose features pad a short clip with silence (zeros) up to the window; the others summarise what there is.
 PADDED_KINDS = ("logmel", "waveform", "embeddings")
 #: Windows predicted together (and the model's batch); results do not depend on it.

@@ -6,9 +6,14 @@ import functools
 import os
 from pathlib import Path
 
+import copy
+
 import yaml
 
-from mer_keras.errors import MerError
+from mer_keras.errors import MerError, SpecError
+
+#: How a Keras model is trained (``specs/protocols.yaml``): the documents' setup or the fairest training.
+PROTOCOLS = ("documented", "tuned")
 
 SPECS_DIR = Path(os.environ.get("MER_SPECS", Path(__file__).resolve().parents[1] / "specs"))
 
@@ -26,3 +31,19 @@ def load_spec(name: str) -> dict:
 def claims_for(model: str) -> list[dict]:
     """The claims ``specs/estimates.yaml`` lists for one model (may be empty)."""
     return list(load_spec("estimates")["claims"].get(model, []))
+
+
+def protocol_settings(protocol: str, model: str) -> dict:
+    """The settings ``specs/protocols.yaml`` gives ``model`` under ``protocol`` (empty for documented)."""
+    if protocol not in PROTOCOLS:
+        raise SpecError(f"unknown protocol {protocol!r}; choose from {PROTOCOLS}")
+    spec = load_spec("protocols")
+    if protocol == "documented":
+        return dict(spec.get("documented") or {})
+    tuned = spec["tuned"]
+    settings = copy.deepcopy(tuned.get("default", {}))
+    override = copy.deepcopy((tuned.get("models") or {}).get(model) or {})
+    if "augmentation" in override:
+        settings["augmentation"] = override.pop("augmentation")
+    settings.update(override)
+    return settings

@@ -24,6 +24,9 @@ def _finished_run(run_path: Path) -> tuple[RunDir, dict]:
     run.require("split.json")
     if config.get("status") != "finished":
         raise RunError(f"run {run.path} did not finish training; continue it with train.py --resume --out {run.path}")
+    if config.get("family") == "gan":
+        raise RunError(f"{run.path} is a GAN run: it predicts no test song (its quality figures are in its report.md); "
+                       "evaluate the vit_gan runs trained on its crops")
     return run, config
 
 
@@ -117,6 +120,15 @@ def _score(run: RunDir, config: dict, dataset, test_items: list, split: dict, re
     task = task_module(dataset.task)
     scored, rows, header = task.score(kept, outputs, config, report_dir, n_resamples, proxy)
     metrics.update(scored)
+    if config.get("synthetic_ratio") is not None:       # vit_gan (issue 22): no verdict for leaky runs or R = 0
+        from mer_keras.evaluation.verdict import augmentation_verdict
+
+        metrics["verdict"] = augmentation_verdict(metrics["verdict"], config)
+        metrics["synthetic_ratio"] = config["synthetic_ratio"]
+    if config.get("label_corruption"):      # train.py --swap-va-fraction (issue 24): an experiment, never a claim verdict
+        metrics["label_corruption"] = {k: v for k, v in config["label_corruption"].items() if k != "swapped_item_ids"}
+        metrics["verdict"] = {"outcome": "not applicable", "why": "valence and arousal were exchanged on purpose for "
+                              f"{config['label_corruption']['n_swapped']} training items (--swap-va-fraction)"}
     importances = feature_importances(run, config)
     if importances:
         metrics["feature_importance_top20"] = importances

@@ -19,7 +19,15 @@ def _cell(entry) -> str:
     return f"{entry:.3f}" if isinstance(entry, float) else "-"
 
 
-def _protocol(metrics: dict) -> str:
+def report_metrics(root: Path):
+    """Every committed report folder under ``root`` with its parsed ``metrics.json``, sorted by name:
+    ``(folder, metrics)``; the one discovery of report folders (the README tables, the validation report)."""
+    for path in sorted(Path(root).glob("*/metrics.json")):
+        yield path.parent, json.loads(path.read_text())
+
+
+def protocol_of(metrics: dict) -> str:
+    """A report's protocol as the tables print it: its own, else ``grid search`` (classic models) or ``documented``."""
     protocol = metrics.get("protocol")
     if protocol:
         return protocol
@@ -46,21 +54,21 @@ def leaderboard(root: Path, link_prefix: str = "") -> str:
                   "|---|---|---|---|---|---|---|---|---|---|"]
     quadrant = ["| report | protocol | runs | quadrant accuracy | valence sign acc. | arousal sign acc. | collapsed |",
                 "|---|---|---|---|---|---|---|"]
-    for path in sorted(Path(root).glob("*/metrics.json")):
-        metrics = json.loads(path.read_text())
+    for folder, metrics in report_metrics(root):
+        path = folder / "metrics.json"
         if "model" not in metrics:
             continue
         runs = metrics.get("n_runs", 1)
         name = f"[{path.parent.name}]({link_prefix}{path.parent.name}/report.md)"
         if metrics.get("task") == "va":
             data = "4Q-VA (proxy)" if metrics.get("proxy_label") else metrics.get("dataset")
-            regression.append(f"| {name} | {data} | {_protocol(metrics)} | {runs} | {_cell(metrics['r2'])} | {_cell(metrics['ccc'])} | "
+            regression.append(f"| {name} | {data} | {protocol_of(metrics)} | {runs} | {_cell(metrics['r2'])} | {_cell(metrics['ccc'])} | "
                               f"{_cell(metrics['mse'])} | {_cell(metrics['mae'])} | {metrics['verdict']['outcome']} | "
                               f"{_collapsed(metrics)} |")
         elif metrics.get("task") == "quadrant":
             accuracy = metrics["quadrant_accuracy"]
             signs = metrics["sign_accuracy"]
-            quadrant.append(f"| {name} | {_protocol(metrics)} | {runs} | {_cell(accuracy)} | {_cell(signs['valence'])} | "
+            quadrant.append(f"| {name} | {protocol_of(metrics)} | {runs} | {_cell(accuracy)} | {_cell(signs['valence'])} | "
                             f"{_cell(signs['arousal'])} | {_collapsed(metrics)} |")
     return "\n".join(regression) + "\n\n" + "\n".join(quadrant) + "\n"
 

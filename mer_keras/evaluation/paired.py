@@ -91,6 +91,15 @@ def _collapsed(metrics: dict) -> bool:
     return bool((metrics.get("collapse") or {}).get("flagged"))
 
 
+def _outcome(interval: dict, treatment: dict, baseline: dict) -> str:
+    """The paired outcome; none when either group trained under the leaky protocol (issue 22)."""
+    if "leaky" in (treatment.get("protocol"), baseline.get("protocol")):
+        from mer_keras.evaluation.verdict import LEAKY_LABEL
+
+        return f"no outcome: a group is {LEAKY_LABEL}"
+    return paired_outcome(interval, +1)
+
+
 def paired_row(treatment: dict, baseline: dict, figure: str) -> dict:
     """``figure`` of ``treatment`` minus ``baseline``, pair by pair, with its interval and the unpaired runs."""
     if treatment["task"] != baseline["task"]:
@@ -107,7 +116,7 @@ def paired_row(treatment: dict, baseline: dict, figure: str) -> dict:
     return {"baseline": baseline["label"], "baseline_folder": str(baseline["folder"]), "figure": figure,
             "pairs": [{"seed": k[0], "test_fold": k[1], "treatment": read(ours[k]), "baseline": read(theirs[k]),
                        "difference": d, "collapsed": k in collapsed} for k, d in zip(keys, differences)],
-            "difference": interval, "outcome": paired_outcome(interval, +1),
+            "difference": interval, "outcome": _outcome(interval, treatment, baseline),
             "treatment_mean": t_interval([read(ours[k]) for k in keys])["mean"],
             "baseline_mean": t_interval([read(theirs[k]) for k in keys])["mean"],
             "collapsed_pairs": len(collapsed),

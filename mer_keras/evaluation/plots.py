@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -116,6 +117,110 @@ def data_size_curve(points: dict[str, list[tuple[int, float]]], path: Path, titl
     axis.set(xlabel="training songs", ylabel=ylabel, title=title)
     axis.grid(alpha=0.3)
     axis.legend(fontsize=8)
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+    return path
+
+
+# --- the validation report (issue 24) ------------------------------------------------------------
+
+
+def claims_ladder(ladder: dict, band: dict, peers: list[dict], path: Path) -> Path:
+    """The study's claimed ladder against the measured one: claimed figures (diamonds, by metric), measured mean R²
+    and mean CCC of each rung's documented folder with their 95% intervals, the tuned protocol's R² (hollow), the
+    CRNN's estimate band shaded, and published peers at the right (grey, labelled: not re-measured here)."""
+    plt = _pyplot()
+    rungs = [c["model"] for c in ladder["claimed"]]
+    figure, axis = plt.subplots(figsize=(10.5, 5.6))
+    colour = {"r2": "tab:blue", "ccc": "tab:orange"}
+    axis.axhspan(band["band"][0], band["band"][1], color="tab:green", alpha=0.15,
+                 label=f"CRNN estimate band {band['band'][0]:g}-{band['band'][1]:g}")
+    for k, claim in enumerate(ladder["claimed"]):
+        axis.scatter([k], [claim["value"]], marker="D", s=60, facecolor="white", edgecolor=colour[claim["metric"]], lw=2,
+                     zorder=4, label=f"claimed ({'R²' if claim['metric'] == 'r2' else 'CCC'})")
+        measured = ladder["measured"].get(claim["model"]) or {}
+        for offset, key, marker, face in ((-0.12, "r2", "o", "tab:blue"), (0.12, "ccc", "s", "tab:orange"),
+                                          (-0.24, "tuned_r2", "o", "none")):
+            entry = measured.get(key)
+            if not entry:
+                continue
+            low = entry["mean"] - entry["low"] if entry.get("low") is not None else 0
+            high = entry["high"] - entry["mean"] if entry.get("high") is not None else 0
+            edge = "tab:blue" if "r2" in key else "tab:orange"
+            label = {"r2": "measured mean R², documented (95% interval)", "ccc": "measured mean CCC, documented",
+                     "tuned_r2": "measured mean R², tuned protocol"}[key]
+            axis.errorbar([k + offset], [entry["mean"]], yerr=[[low], [high]], fmt=marker, color=edge, mfc=face,
+                          capsize=3, zorder=3, label=label)
+        if not measured.get("r2"):
+            axis.annotate("not measured", (k, claim["value"]), textcoords="offset points", xytext=(0, -16), ha="center",
+                          fontsize=7, color="grey")
+    names = list(rungs)
+    x = len(rungs)
+    for peer in peers:
+        shown = [f for f in peer.get("figures", []) if f.get("value") is not None and peer.get("task") == "va"]
+        if not shown:
+            continue
+        for f in shown:
+            axis.scatter([x], [f["value"]], marker="^", color="grey", zorder=3, label="published peer (DEAM), not re-measured here")
+            metric = {"r2": "R²", "ccc": "CCC", "pearson_r": "r"}.get(f["metric"], f["metric"])
+            axis.annotate(f"{metric}{' ' + f['axis'] if f.get('axis') else ''}", (x, f["value"]), textcoords="offset points",
+                          xytext=(6, -3), fontsize=7, color="grey")
+        names.append("\n".join(textwrap.wrap(peer["name"], 14)) + "\n(published)")
+        x += 1
+    axis.axvline(len(rungs) - 0.5, color="grey", lw=0.6, ls=":")
+    axis.set_xticks(range(len(names)), names, fontsize=8)
+    axis.set_ylabel("R² / CCC (mean of valence and arousal)")
+    axis.set_title("The study's ladder: claimed (DEAM) against measured here (4Q-VA proxy)", fontsize=10)
+    axis.axhline(0, color="k", lw=0.5)
+    axis.grid(axis="y", alpha=0.3)
+    handles, labels = axis.get_legend_handles_labels()
+    unique = dict(zip(labels, handles))
+    axis.legend(unique.values(), unique.keys(), fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3)
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+    return path
+
+
+def paired_gains(panels: list[dict], path: Path) -> Path:
+    """Paired differences per seed (or fold): each pair a dot, the mean with its 95% t interval, 0 dashed."""
+    plt = _pyplot()
+    figure, axis = plt.subplots(figsize=(max(5.0, 2.2 * len(panels) + 1), 4))
+    for k, panel in enumerate(panels):
+        values = panel["values"]
+        axis.scatter([k] * len(values), values, color="k", s=14, zorder=3)
+        interval = panel["interval"]
+        if interval.get("low") is not None:
+            axis.errorbar([k + 0.15], [interval["mean"]], yerr=[[interval["mean"] - interval["low"]], [interval["high"] - interval["mean"]]],
+                          fmt="o", color="tab:red", capsize=4)
+    axis.axhline(0, color="k", ls="--", lw=0.8)
+    axis.set_xticks(range(len(panels)), [p["label"] for p in panels], fontsize=7)
+    axis.set_ylabel("treatment minus baseline (per pair)")
+    axis.set_title("Paired gains per seed / fold (red: mean, 95% t interval)", fontsize=9)
+    figure.tight_layout()
+    save_figure(figure, path)
+    plt.close(figure)
+    return path
+
+
+def confusion_grid(panels: list[dict], path: Path) -> Path:
+    """Confusion matrices side by side, each row (true class) coloured by its share, counts written."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(1, len(panels), figsize=(4.2 * len(panels), 4.2), squeeze=False)
+    for axis, panel in zip(axes[0], panels):
+        matrix = np.asarray(panel["matrix"], float)
+        shares = matrix / np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+        axis.imshow(shares, cmap="Blues", vmin=0, vmax=1)
+        for i in range(matrix.shape[0]):
+            for j in range(matrix.shape[1]):
+                axis.text(j, i, str(int(matrix[i, j])), ha="center", va="center", fontsize=7,
+                          color="white" if shares[i, j] > 0.6 else "black")
+        labels = panel["labels"]
+        axis.set(xticks=range(len(labels)), yticks=range(len(labels)), xlabel="predicted", ylabel="true")
+        axis.set_xticklabels(labels, rotation=45, fontsize=7)
+        axis.set_yticklabels(labels, fontsize=7)
+        axis.set_title(panel["title"], fontsize=8)
     figure.tight_layout()
     save_figure(figure, path)
     plt.close(figure)

@@ -9,7 +9,7 @@ import numpy as np
 
 from mer_keras.evaluation.format import fmt as _fmt
 from mer_keras.evaluation.tasks import task_module
-from mer_keras.evaluation.verdict import METRIC_LABELS
+from mer_keras.evaluation.verdict import LEAKY_LABEL, METRIC_LABELS
 from mer_keras.models.baselines import SCORING_LABELS
 from mer_keras.runs import write_text
 from mer_keras.specs import load_spec
@@ -44,6 +44,11 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
                      f"(median {np.median(seconds):.2f} s, {int(np.sum(seconds > 1))} by more than 1 s, longest {seconds.max():.1f} s).")
     elif padded:
         lines.append(f"- {len(padded)} training/validation inputs were shorter than the window and padded.")
+    if config.get("label_corruption"):
+        swap = config["label_corruption"]
+        lines.append(f"- **Training labels corrupted on purpose** (--swap-va-fraction {swap['swap_va_fraction']}): valence and "
+                     f"arousal exchanged for {swap['n_swapped']} of {swap['n_train']} training items (seed {swap['seed']}); "
+                     f"{swap['untouched']}.")
     if config.get("n_annotated_without_input"):
         lines.append(f"- {config['n_annotated_without_input']} annotated items had no input file (listed in the run's skipped.csv).")
     if metrics.get("test_skipped"):
@@ -58,11 +63,11 @@ def write_run_report(metrics: dict, config: dict, report_dir: Path, history: dic
     ``documented_model``: the model is the study's documented one, whose specification
     inconsistencies (``known_inconsistencies`` in estimates.yaml) the report lists.
     """
-    protocol = config.get("protocol")
+    protocol = protocol_name(config.get("protocol"))
     lines = [f"# {metrics['model']} on {metrics['dataset']} ({config['feature']['kind']}"
              + (f", {protocol} protocol" if protocol and config.get("family") != "sklearn" else "") + ")", ""]
     lines += _data_lines(metrics, config)
-    lines += ["", "## Protocol", ""] + _protocol_lines(metrics, config) + [""]
+    lines += ["", "## Protocol", ""] + _protocol_lines(metrics, config) + augmentation_lines(config) + [""]
     lines += ["## Results on the test items", ""]
     lines += task_module(metrics["task"]).result_lines(metrics)
     lines += ["## Verdict", ""] + _verdict_lines(metrics["verdict"]) + [""]
@@ -126,8 +131,8 @@ def _training_lines(training: dict, config: dict) -> list[str]:
                 f"{training['epochs']} epochs, early stopping patience {training['patience']} on validation loss, "
                 "best weights restored."]
     augmentation = training.get("augmentation") or {}
-    lines = [f"- Protocol **{protocol}** (the same layers; settings from specs/protocols.yaml, chosen on validation "
-             f"songs only): {training['optimizer']} lr {training['learning_rate']}"
+    lines = [f"- Protocol **{protocol_name(protocol)}** (the same layers; settings from specs/protocols.yaml, chosen on "
+             f"validation songs only): {training['optimizer']} lr {training['learning_rate']}"
              + (f", weight decay {training['weight_decay']}" if training.get("weight_decay") else "")
              + (f", gradient clipping at norm {training['clipnorm']}" if training.get("clipnorm") else "")
              + (f", {training['warmup_epochs']} warm-up epochs" if training.get("warmup_epochs") else "")
@@ -201,7 +206,7 @@ def _runs_sentence(summary: dict) -> str:
 def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
     """``report.md`` of a summary over runs (seeds): mean, sd and range of each figure, the verdict, the runs."""
     names, command = summary["runs"], summary["command"]["evaluate"]
-    protocol = f", {summary['protocol']} protocol" if summary.get("protocol") else ""
+    protocol = f", {protocol_name(summary['protocol'])} protocol" if summary.get("protocol") else ""
     lines = [f"# {summary['model']} on {summary['dataset']}{protocol}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
@@ -335,7 +340,7 @@ def _write_music_comparison(comparison: dict, report_dir: Path) -> Path:
     for label, row in rows.items():
         cells = [f"{_fmt(row['headline'][f]['mean'])} ± {_fmt(row['headline'][f]['sd'])} "
                  f"({', '.join(_fmt(v) for v in row['headline'][f]['values'])})" for f in figures]
-        lines.append(f"| {label} | {row.get('protocol') or '-'} | {row['n_runs']} | " + " | ".join(cells)
+        lines.append(f"| {label} | {protocol_name(row.get('protocol')) or '-'} | {row['n_runs']} | " + " | ".join(cells)
                      + f" | {len(row['collapsed_runs'])} | {_fmt(row['train_seconds']['mean'], 0)} | "
                        f"{_fmt(row['epochs_run']['mean'], 1)} |")
     lines += ["", "## Commands", "", "```"]
@@ -442,3 +447,115 @@ def write_paired_report(result: dict, report_dir: Path) -> Path:
     lines += ["", "## Command", "", "```", result["command"], "```", ""]
     return write_text(Path(report_dir) / "report.md", "\n".join(lines) + "\n")
 
+
+
+# --- GAN augmentation (issue 22) -------------------------------------------------------------------
+
+def protocol_name(protocol: str | None) -> str | None:
+    """A protocol as reports print it: the leaky protocol always with its label."""
+    return LEAKY_LABEL if protocol == "leaky" else protocol
+
+
+def write_gan_report(config: dict, quality: dict, report_dir: Path) -> Path:
+    """``report.md`` of a GAN run (``train.py --model gan``): data, the crop deviation, training, the quality
+    figures of the kept generator beside what real crops score, the per-epoch table and pictures."""
+    figures, training = quality["figures"], config["training"]
+    history = quality.get("per_epoch") or {}
+    condition = config["condition"]
+    fidelity = "mean CCC (valence, arousal)" if condition == "va" else "quadrant accuracy"
+    lines = [f"# Conditional GAN on {config['dataset_name']} ({condition})", "",
+             f"- Data: {config['description']}; split seed {training['seed']}: trained on the "
+             f"{config['n_items']['train']} TRAINING songs only; the {config['n_items']['validation']} validation songs "
+             f"serve the quality figures and the choice of epoch; the {config['n_items']['test']} test songs are never read.",
+             f"- **Deviation from the {config['input_shape'][0]}-frame input:** {config['crop']['deviation']}.",
+             f"- Objective {training['objective']} loss with spectral normalisation in the critic (projection "
+             f"discriminator), conditioned on {'continuous valence/arousal' if condition == 'va' else 'the quadrant class'}; "
+             f"generator Adam {training['generator_optimizer']}, critic Adam {training['critic_optimizer']}; batch "
+             f"{training['batch_size']}, {training['steps_per_epoch']} steps per epoch, {config['epochs_run']} epochs.",
+             f"- Parameters: generator {_fmt(config['generator_parameters'])}, critic {_fmt(config['critic_parameters'])}; "
+             f"training {_fmt(config.get('train_seconds'), 0)} s ({_fmt(config.get('seconds_per_epoch'), 1)} s per epoch, "
+             f"quality figures included) on backend {config.get('backend')}, "
+             f"{config.get('versions', {}).get('machine', '?')}; peak memory {_fmt(config.get('peak_rss_mib'), 0)} MiB.",
+             "", "## Quality of the kept generator", "",
+             f"Generator of epoch {quality['selected_epoch']} ({quality['selected_by']}). Generated crops: "
+             f"{config['quality_config']['generated']}, labels drawn from the training songs' labels, fixed noise.", "",
+             "| figure | generated crops | real validation crops (reference) |", "|---|---|---|",
+             f"| Frechet distance to the validation crops ({quality['embedding']}) | {_fmt(figures['frechet'])} | "
+             f"{_fmt(figures['frechet_real'])} (training crops) |",
+             f"| label fidelity: crop CNN's {fidelity} against the conditioning label | {_fmt(figures['fidelity'])} | "
+             f"{_fmt(figures['fidelity_real'])} |",
+             f"| median distance to the nearest training crop (RMS per pooled cell, standardised units) | "
+             f"{_fmt(figures['nearest_median'])} | {_fmt(figures['nearest_median_real'])} |",
+             f"| share nearer than the 1st percentile of real validation crops (near copies) | "
+             f"{_fmt(figures['near_copies'])} | 0.01 by construction |", "",
+             "What these are not: the Frechet distance is not FID (another embedding, a few hundred crops), so it "
+             "compares runs of this project only; label fidelity is read by a small crop CNN that reads real crops only as "
+             "well as the right column says (a generator can beat that figure by exaggerating what the CNN keys on, "
+             "which is not realism); nearest-neighbour distances are on crops cut "
+             f"every {config['quality_config']['reference_stride']} frames of the training songs, so a copy shifted "
+             "between those cuts is found less near.", "", "## Per epoch", "",
+             "| epoch | critic loss | generator loss | Frechet | fidelity | near copies | seconds |",
+             "|---|---|---|---|---|---|---|"]
+    for k, epoch in enumerate(history.get("epoch", [])):
+        cells = [_fmt(history[name][k]) if name in history else "-"
+                 for name in ("critic_loss", "generator_loss", "frechet", "fidelity", "near_copies")]
+        lines.append(f"| {int(epoch) + 1} | " + " | ".join(cells) + f" | {_fmt(history['seconds'][k], 0)} |")
+    lines += ["", "![quality per epoch](quality_curves.png)", "",
+              f"Real against generated crops per {'V-A region' if condition == 'va' else 'quadrant'}, kept epoch: "
+              f"![grid](grid-epoch-{quality['selected_epoch']:02d}.png)", "",
+              "## Command", "", "```", config["command"], "```", ""]
+    return write_text(Path(report_dir) / "report.md", "\n".join(lines))
+
+
+def augmentation_lines(config: dict) -> list[str]:
+    """vit_gan runs: the crop deviation, the generated crops and their GAN run, and (leaky) what leaked."""
+    if config.get("synthetic_ratio") is None:
+        return []
+    lines = [f"- **Deviation from the {config['input_shape'][0]}-frame input:** {config['crop']['deviation']}."]
+    synthetic, gan = config.get("synthetic") or {}, config.get("gan_run") or {}
+    if config.get("protocol") == "leaky":
+        leak = config["leaky"]
+        lines += [f"- **Protocol {LEAKY_LABEL}.** {leak['crops_per_song']} crops of every song (test songs included) "
+                  f"and {leak['generated_crops']} generated crops ({leak['labels']}) were pooled and standardised "
+                  f"({leak['scaler']}) before a random crop-level split: {leak['test_songs_with_a_crop_in_training']} "
+                  f"test songs have crops in the training part ({leak['test_song_crops_in_training_part']} crops), and "
+                  f"{leak['generated_in_test_part']} generated crops are in its test part. The test figures below are "
+                  "on the song split's test songs, whole clips, whose crops were partly trained on."]
+        if config.get("leaky_test"):
+            scores = {k: v for k, v in config["leaky_test"].items() if k in ("r2", "ccc", "quadrant_accuracy")}
+            text = ", ".join(f"{k} {_fmt(v['mean'] if isinstance(v, dict) else v)}" for k, v in scores.items())
+            lines.append(f"- The random test part of the pool itself ({config['leaky_test']['n_crops']} crops, each scored "
+                         f"alone), as a leaky study would report it: {text}.")
+    elif config["synthetic_ratio"] == 0:
+        lines.append("- No generated crops (R = 0): the same ViT on the same crops, the control arm of the GAN "
+                     "augmentation experiment (not judged against the ViT + GAN claim).")
+    else:
+        lines.append(f"- Training items: one fresh random crop of each of the {synthetic.get('real_songs')} training songs "
+                     f"per epoch plus {synthetic.get('generated_crops')} generated crops (R = {config['synthetic_ratio']:g}; "
+                     f"{synthetic.get('labels')}), from the generator of epoch {gan.get('selected_epoch')} of the GAN run "
+                     f"`{gan.get('path')}`; {synthetic.get('note', '')}.")
+    if config.get("leak_guard"):
+        lines.append(f"- Leak guard: {config['leak_guard']}.")
+    return lines
+
+
+# --- the validation report (issue 24) -------------------------------------------------------------
+
+def write_validation_report(result: dict, out: Path) -> dict:
+    """``out`` (Markdown), its HTML twin ``<stem>.html`` beside it (one file: CSS and plots inline) and the plots
+    and ``claims.json`` in ``<stem>/`` (e.g. reports/VALIDATION.md, reports/validation.html, reports/validation/);
+    ``result`` from :func:`mer_keras.evaluation.evidence.gather`."""
+    from mer_keras.evaluation import validation_page as page
+    from mer_keras.runs import write_json
+
+    out = Path(out)
+    plot_dir = out.parent / out.stem.lower()
+    images = page.draw_plots(result, plot_dir, relative_to=out.parent)
+    doc = page.build_document(result, images)
+    markdown = write_text(out, page.markdown(doc))
+    data = {name: page.encode_png(out.parent / image["file"]) for name, image in images.items() if image.get("file")}
+    html = write_text(out.with_name(out.stem.lower() + ".html"), page.html_page(doc, data))
+    plain = result | {"predictions": [{k: v for k, v in p.items() if k not in ("true", "pred")} for p in result["predictions"]]}
+    write_json(plot_dir / "claims.json", plain)
+    return {"markdown": markdown, "html": html, "plots": [out.parent / i["file"] for i in images.values() if i.get("file")],
+            "rows": [row["id"] for row in result["rows"]]}

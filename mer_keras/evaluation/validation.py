@@ -32,9 +32,10 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
     ablations = config.get("ablations") or []
     row = {"run": run.path.name, "protocol": config.get("protocol", "documented"), "seed": split["seed"],
            "setting": config.get("protocol", "documented") + "".join(f" -{name}" for name in ablations)
+           + _added_choices(config)
            + (f" @{round(100 * split['train_fraction'])}% of training songs" if split.get("train_fraction", 1.0) < 1.0 else ""),
            "train_fraction": split.get("train_fraction", 1.0), "n_train": len(split["train"]),
-           "ablations": ablations, "validation_fold": split.get("validation_fold"),
+           "ablations": ablations, "validation_fold": split.get("validation_fold"), "test_fold": split.get("test_fold"),
            "n_validation": len(kept), "best_epoch": config.get("best_epoch"), "epochs_run": config.get("epochs_run"),
            "train_seconds": config.get("train_seconds"), "task": dataset.task}
     if dataset.task == "va":
@@ -47,7 +48,25 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
         decoded = decode_predictions(outputs, "quadrant")
         row["quadrant_accuracy"] = quadrant_metrics([i.labels["quadrant"] for i in kept], [p["quadrant"] for p in decoded],
                                                     encode_targets(kept, "quadrant"), outputs)["quadrant_accuracy"]
+    elif dataset.task == "emotion":
+        true, pred = encode_targets(kept, "emotion"), np.asarray(outputs).argmax(axis=1)
+        recalls = [float(np.mean(pred[true == k] == k)) for k in np.unique(true)]
+        row |= {"accuracy": float(np.mean(pred == true)), "uar": float(np.mean(recalls))}
     return row
+
+
+def _added_choices(config: dict) -> str:
+    """`` +NAME`` for each switchable choice a run trained with that its protocol does not make (a candidate
+    setting measured before it is adopted), e.g. ``utterance_norm``."""
+    from mer_keras.specs import protocol_settings
+
+    protocol, training = config.get("protocol", "documented"), config.get("training") or {}
+    try:
+        settings = protocol_settings(protocol, config["model"])
+    except Exception:           # an unknown protocol or model in an old run: nothing to compare with
+        return ""
+    return "".join(f" +{name}" for name in ("utterance_norm", "batchnorm_momentum")
+                   if training.get(name) and not settings.get(name))
 
 
 def _mean_sd(values: list[float]) -> str:
@@ -106,11 +125,11 @@ def write_validation_report(rows: list[dict], out: Path, command: str, earlier_c
     folds) validation figures, as report.md and metrics.json. Where the runs of a setting pair with tuned
     runs (same seed and validation fold), the mean paired difference to tuned is given too."""
     out = Path(out)
-    figures = [f for f in ("r2", "ccc", "quadrant_accuracy") if any(f in r for r in rows)]
+    figures = [f for f in ("r2", "ccc", "quadrant_accuracy", "accuracy", "uar") if any(f in r for r in rows)]
     for r in rows:
         r.setdefault("setting", r["protocol"])
     lines = ["# Protocols on validation items (never test)", "",
-             "Each run's model on its own validation part (artist-grouped, drawn from the training songs), after "
+             "Each run's model on its own validation part (grouped by artist or speaker, drawn from the training items), after "
              "training under its protocol. These are the figures that decide between training settings; the test "
              "songs are scored once, by evaluate.py, in the runs' own reports.", "",
              "A setting `tuned -NAME` is the tuned protocol with one choice turned off (`train.py --ablate NAME`); "
@@ -120,7 +139,7 @@ def write_validation_report(rows: list[dict], out: Path, command: str, earlier_c
              + " | " + " | ".join(f"{f} minus tuned, paired (mean ± sd)" for f in figures)
              + " | best epoch / epochs run |",
              "|---|---|" + "---|" * (2 * len(figures)) + "---|"]
-    pair_key = lambda r: (r["seed"], tuple(r.get("validation_fold") or ()))  # noqa: E731
+    pair_key = lambda r: (r["seed"], tuple(r.get("validation_fold") or ()), tuple(r.get("test_fold") or ()))  # noqa: E731
     tuned = {pair_key(r): r for r in rows if r["setting"] == "tuned"}
     summary = {}
     for setting in sorted({r["setting"] for r in rows}, key=lambda s: (s != "documented", s != "tuned", s)):
@@ -137,15 +156,18 @@ def write_validation_report(rows: list[dict], out: Path, command: str, earlier_c
         epochs = ", ".join(f"{r['best_epoch']}/{r['epochs_run']}" for r in group)
         lines.append(f"| {setting} | {len(group)} | " + " | ".join(cells) + " | " + " | ".join(deltas) + f" | {epochs} |")
     lines += _data_size_lines(rows, figures, out)
-    lines += ["", "| run | setting | seed | validation fold | n | " + " | ".join(figures)
-              + " | spread ratio (valence, arousal) |",
-              "|---|---|---|---|---|" + "---|" * len(figures) + "---|"]
+    spreads = any(r.get("spread_ratio") for r in rows)
+    lines += ["", "| run | setting | seed | validation fold | test fold | n | " + " | ".join(figures)
+              + (" | spread ratio (valence, arousal) |" if spreads else " |"),
+              "|---|---|---|---|---|---|" + "---|" * len(figures) + ("---|" if spreads else "")]
     for r in rows:
         spread = r.get("spread_ratio")
         fold = "/".join(str(v) for v in r["validation_fold"]) if r.get("validation_fold") else "-"
-        lines.append(f"| {r['run']} | {r['setting']} | {r['seed']} | {fold} | {r['n_validation']} | "
+        test_fold = "/".join(str(v) for v in r["test_fold"]) if r.get("test_fold") else "-"
+        lines.append(f"| {r['run']} | {r['setting']} | {r['seed']} | {fold} | {test_fold} | {r['n_validation']} | "
                      + " | ".join(fmt(r.get(f)) for f in figures)
-                     + f" | {fmt(spread['valence'], 2) + ', ' + fmt(spread['arousal'], 2) if spread else '-'} |")
+                     + ((f" | {fmt(spread['valence'], 2) + ', ' + fmt(spread['arousal'], 2) if spread else '-'} |")
+                        if spreads else " |"))
     commands = [*earlier_commands, command]
     lines += ["", "## Commands" if len(commands) > 1 else "## Command", ""]
     if earlier_commands:

@@ -172,3 +172,21 @@ def summary_claim_verdict(all_metrics: list[dict], measured: float) -> dict:
                     "interval_low": min(m["bootstrap"][key]["low"] for m in all_metrics),
                     "interval_high": max(m["bootstrap"][key]["high"] for m in all_metrics),
                     "outcome": roll_up([m["verdict"]["outcome"] for m in all_metrics])}
+
+
+# --- GAN augmentation (issue 22) ---------------------------------------------------------------------
+
+#: How every report and summary names the leaky protocol of ``vit_gan``.
+LEAKY_LABEL = "leaky (for illustration, never used for a verdict)"
+
+
+def augmentation_verdict(verdict: dict, config: dict) -> dict:
+    """A vit_gan run's verdict: none under the leaky protocol (its test songs' crops were trained on); none for
+    R = 0, the control arm (the ViT + GAN claim is about augmented training); else ``verdict`` unchanged."""
+    if config.get("protocol") == "leaky":
+        return {"outcome": "not applicable", "why": f"protocol {LEAKY_LABEL}", "leaky": True}
+    if config.get("synthetic_ratio") == 0:
+        return {"outcome": "not applicable",
+                "why": "R = 0: the same ViT on crops without generated ones, the control arm; the ViT + GAN claim is "
+                       "judged on augmented runs, and augmentation by the paired difference against this arm"}
+    return verdict

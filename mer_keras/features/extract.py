@@ -27,13 +27,14 @@ DERIVED = {"opensmile_audio_summary": "opensmile_audio"}
 @dataclass(frozen=True)
 class FeatureSpec:
     """What to extract: ``kind`` in {"logmel", "handcrafted", "opensmile", "opensmile_summary", "opensmile_audio",
-    "opensmile_audio_summary", "waveform", "embeddings", "egemaps", "musicnn"} and its parameters (all part of the
-    cache key).
+    "opensmile_audio_summary", "waveform", "embeddings", "egemaps", "musicnn", "musicnn_mel"} and its parameters (all
+    part of the cache key).
 
     ``opensmile`` / ``opensmile_summary``: DEAM's own openSMILE files, as rows or per-song mean/sd;
     ``opensmile_audio`` / ``opensmile_audio_summary``: the same layout computed from audio;
     ``egemaps``: openSMILE's 88 eGeMAPS v02 functionals of a speech clip, one row per clip;
-    ``musicnn``: the pretrained musicnn's clip embedding (mean and sd of its 200-d patch embeddings), one row."""
+    ``musicnn``: the pretrained musicnn's clip embedding (mean and sd of its 200-d patch embeddings), one row;
+    ``musicnn_mel``: musicnn's own log-mel of the whole window (frames, 96), the input of ``--model musicnn``."""
 
     kind: str
     params: dict
@@ -70,6 +71,10 @@ class FeatureSpec:
             from mer_keras.features.musicnn_mel import musicnn_from_file
 
             return musicnn_from_file(path, **self.params)
+        if self.kind == "musicnn_mel":
+            from mer_keras.features.musicnn_mel import musicnn_mel_from_file
+
+            return musicnn_mel_from_file(path, **self.params)
         if self.kind == "egemaps":
             from mer_keras.features.opensmile import egemaps_from_file
 

@@ -7,7 +7,7 @@ from mer_keras.errors import DataError
 from mer_keras.features.extract import FeatureSpec
 from mer_keras.specs import load_spec
 
-FEATURES = ("mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps", "musicnn")
+FEATURES = ("mel", "opensmile", "handcrafted", "waveform", "embeddings", "egemaps", "musicnn", "musicnn_mel")
 SPEECH_FEATURES = ("mel", "waveform", "embeddings")      # the Keras speech models'
 SPEECH_CLASSIC_FEATURES = ("egemaps", "handcrafted")    # the classic speech models' (svc, logreg)
 
@@ -57,6 +57,8 @@ def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddi
     - ``handcrafted``: 181 librosa descriptors per clip over the same window (baselines);
     - ``musicnn``: the pretrained musicnn's 400-d clip embedding over the same window (baselines: a frozen
       backbone with a classic head);
+    - ``musicnn_mel``: musicnn's own log-mel of the same window (1,876 x 96 for 30 s), the input of ``--model
+      musicnn`` (its registry default);
     - ``opensmile``: openSMILE frames in DEAM's layout (Keras models) or their per-song mean/std (baselines):
       DEAM's own feature files when the dataset holds them, else computed from the audio over the
       log-mel's window (``opensmile_audio``; 59 rows x 260 for 30 s);
@@ -84,6 +86,13 @@ def feature_spec(dataset: Dataset, features: str, family: str = "keras", embeddi
             raise DataError("--features musicnn (one 400-d embedding per clip, from its audio) is for the classic "
                             "baselines ridge, svr and xgboost; the Keras models take --features mel")
         return FeatureSpec("musicnn", musicnn_params(offset=dataset.window_offset))
+    if features == "musicnn_mel":
+        from mer_keras.features.musicnn_mel import musicnn_mel_params
+
+        if family != "keras" or dataset.input_kind != "audio":
+            raise DataError("musicnn_mel (musicnn's log-mel of the whole clip, from its audio) is the input of "
+                            "--model musicnn; the classic baselines take --features musicnn (its clip embedding)")
+        return FeatureSpec("musicnn_mel", musicnn_mel_params(offset=dataset.window_offset))
     if features == "opensmile":
         from mer_keras.features.opensmile import opensmile_audio_params, opensmile_params
 

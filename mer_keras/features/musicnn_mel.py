@@ -15,6 +15,11 @@ patches of 187 frames (3 s), a last partial patch dropped. Two choices the wheel
 A clip's embedding (the frozen-backbone features for the classic heads) is the mean and the standard
 deviation over its patches of the 200-d ``penultimate`` output: (1, 400), ``musicnn_mean_000`` ..
 ``musicnn_sd_199``. Model weights are converted once into ``<cache>/musicnn/`` (``$MER_CACHE``).
+
+``musicnn_mel`` (the input of ``--model musicnn``, :mod:`mer_keras.models.musicnn_regressor`) is the same log-mel
+of the whole window, not cut into patches: (1 + window samples // 256, 96), 1,876 frames for 30 s; the model cuts
+it into patches itself. A clip shorter than the window has its log-mel frames repeated to fill it (as a clip
+shorter than one patch is above), so the patches hold only the clip's own sound.
 """
 
 from __future__ import annotations
@@ -37,6 +42,43 @@ def musicnn_params(offset: float = 0.0, weights: str = "MSD_musicnn") -> dict:
     spec = load_spec("musicnn")["input"]
     return {"weights": weights, **{key: spec[key] for key in INPUT_KEYS}, "offset": float(offset),
             "duration": float(load_spec("features")["logmel"]["duration"])}
+
+
+def musicnn_mel_params(offset: float = 0.0) -> dict:
+    """Parameters of :func:`musicnn_mel_from_file` (all part of the cache key): the log-mel's ``specs/musicnn.yaml``
+    ``input`` over the window (``specs/features.yaml`` duration, 30 s, from the dataset's ``offset``)."""
+    spec = load_spec("musicnn")["input"]
+    return {**{key: spec[key] for key in MEL_KEYS}, "offset": float(offset),
+            "duration": float(load_spec("features")["logmel"]["duration"])}
+
+
+def window_frames(duration: float, sample_rate: int = 16000, hop_length: int = 256) -> int:
+    """Log-mel frames of a full window (librosa's centred framing): 1 + samples // hop; 1,876 for 30 s."""
+    return 1 + int(round(duration * sample_rate)) // hop_length
+
+
+def musicnn_mel_from_file(path: Path, offset: float = 0.0, duration: float = 30.0,
+                          **mel_params) -> tuple[np.ndarray, float]:
+    """musicnn's log-mel of ``path``'s window (``offset`` .. + ``duration`` s), for ``--model musicnn``;
+    ``mel_params``: :data:`MEL_KEYS` (default ``specs/musicnn.yaml``), as :func:`musicnn_mel_params` gives them.
+
+    Returns
+    -------
+    features : np.ndarray, shape (window_frames(duration), n_mels), float32
+        A clip shorter than the window has its frames repeated (in order) to fill it.
+    padding : float
+        Seconds the clip falls short of the window.
+    """
+    from mer_keras.features.audio import load_audio
+
+    params = {**{key: load_spec("musicnn")["input"][key] for key in MEL_KEYS}, **mel_params}
+    rate = params["sample_rate"]
+    signal = load_audio(path, rate, offset=offset, duration=duration)
+    mel = musicnn_mel(signal, **{key: params[key] for key in MEL_KEYS})
+    frames = window_frames(duration, rate, params["hop_length"])
+    if mel.shape[0] < frames:
+        mel = np.resize(mel, (frames, mel.shape[1]))        # repeats the rows in order
+    return np.ascontiguousarray(mel[:frames]), max(int(round(duration * rate)) - signal.size, 0) / rate
 
 
 def musicnn_mel(signal: np.ndarray, sample_rate: int = 16000, n_fft: int = 512, hop_length: int = 256,

@@ -26,7 +26,8 @@ class ModelRow:
     """One model.
 
     name : the ``--model`` value.
-    family : ``"keras"`` (the shared fit loop) or ``"sklearn"`` (grid-searched Pipelines).
+    family : ``"keras"`` (the shared fit loop), ``"sklearn"`` (grid-searched Pipelines) or ``"gan"`` (a generator
+        and critic trained adversarially; no test predictions).
     tasks : the tasks (``va``, ``quadrant``, ``emotion``) it applies to.
     builder : ``"module:function"``; a Keras builder takes ``(frames, features, spec, **options)`` and
         returns a compiled ``keras.Model`` whose input is ``(batch, frames, features)``.
@@ -37,6 +38,8 @@ class ModelRow:
     embeddings : whether ``--embeddings DIR`` (precomputed frame embeddings) replaces its input.
     documented : whether the study's specification inconsistencies (``known_inconsistencies``) are about it.
     role : for side-by-side comparisons of a document's claims: ``"claimed_smaller"`` / ``"compared_with"``.
+    trainer : ``"module:function(request, prepared)"`` that trains it instead of its family's loop (the GAN; the
+        ViT on crops with generated ones).
     """
 
     name: str
@@ -50,6 +53,7 @@ class ModelRow:
     embeddings: bool = False
     documented: bool = False
     role: str | None = None
+    trainer: str | None = None
 
 
 MODELS: dict[str, ModelRow] = {row.name: row for row in (
@@ -59,6 +63,13 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
              custom_layers=("mer_keras.models.spec_augment",), presets=True),
     ModelRow("ast", "keras", MUSIC_TASKS, "mer_keras.models.ast:build_ast", "mel", "ast",
              custom_layers=("mer_keras.models.spec_augment", "mer_keras.models.prepend_tokens"), presets=True),
+    ModelRow("gan", "gan", MUSIC_TASKS, "mer_keras.models.cgan:build_gan", "mel", "gan",
+             custom_layers=("mer_keras.models.cgan",), presets=True, trainer="mer_keras.training.gan:train_gan"),
+    ModelRow("vit_gan", "keras", MUSIC_TASKS, "mer_keras.models.vit_gan:build_vit_gan", "mel", "vit_gan",
+             custom_layers=("mer_keras.models.spec_augment", "mer_keras.models.vit_gan"), presets=True,
+             trainer="mer_keras.training.synthetic:train_vit_gan"),
+    ModelRow("musicnn", "keras", MUSIC_TASKS, "mer_keras.models.musicnn_regressor:build_musicnn_regressor",
+             "musicnn_mel", "musicnn", custom_layers=("mer_keras.models.musicnn_regressor",)),
     ModelRow("ridge", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "ridge"),
     ModelRow("svr", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "svr"),
     ModelRow("xgboost", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "xgboost"),
@@ -71,7 +82,7 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
              role="compared_with"),
 )}
 # Named in the documents, not built yet (the command line says so instead of "unknown").
-PLANNED = ("vit_gan",)
+PLANNED: tuple[str, ...] = ()
 
 # Backwards-compatible views of the rows.
 KERAS_MODELS = tuple(name for name, row in MODELS.items() if row.family == "keras")
@@ -172,3 +183,13 @@ def build_model(name: str, frames: int, features: int, spec: dict | None = None,
 
 def models_with_role(role: str) -> list[str]:
     return [name for name, row in MODELS.items() if row.role == role]
+
+
+def trainer_for(name: str):
+    """The function ``(request, prepared) -> RunDir`` that trains ``name`` instead of its family's loop (its row's
+    ``trainer``), or None."""
+    row = get_row(name)
+    if not row.trainer:
+        return None
+    module_name, function_name = row.trainer.split(":")
+    return getattr(importlib.import_module(module_name), function_name)

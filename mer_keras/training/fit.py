@@ -162,7 +162,7 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
               run: RunDir, epochs: int, batch_size: int, patience: int, monitor: str = "val_loss",
               state: dict | None = None, verbose: int = 2, mode: str = "min", min_delta: float = 0.0,
               augmentation: dict | None = None, average_best: int = 1, seed: int = 0,
-              class_weight: str | None = None) -> dict:
+              class_weight: str | None = None, batches=None) -> dict:
     """Fit ``model`` with resumable early stopping; returns the final stopping state.
 
     ``state`` (from :func:`load_resume_state`) continues from the epoch after the last completed one.
@@ -172,6 +172,8 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     ``average_best`` > 1 averages the weights of that many best epochs when validation says it helps
     (recorded in ``state["averaged"]``). ``class_weight="balanced"`` (classification) weighs each training
     item by the inverse of its class's share, so every class counts alike in the loss (validation unweighted).
+    ``batches``: a ready source of training batches (a ``keras.utils.PyDataset``, e.g. random crops with
+    generated crops beside them: :class:`mer_keras.training.crops.CropBatches`), used instead of ``train``.
     """
     from mer_keras.training.validation_score import ValidationScore, validation_score
 
@@ -189,6 +191,8 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     if initial_epoch:
         print(f"resuming at epoch {initial_epoch + 1} of {epochs}", file=sys.stderr)
     weights = None
+    if batches is not None and class_weight:
+        raise SpecError("class_weight applies to training arrays; a ready batch source (crops) carries no class weights")
     if class_weight == "balanced":
         from mer_keras.training.augment import balanced_class_weights
 
@@ -198,7 +202,10 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     elif class_weight:
         raise SpecError(f"unknown class_weight {class_weight!r} in specs/protocols.yaml; use balanced or leave it out")
     with stop_requests():       # one Ctrl-C / SIGTERM: stop after this batch, keeping the last completed epoch
-        if augmentation and any(augmentation.values()):
+        if batches is not None:
+            model.fit(batches, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
+                      callbacks=callbacks, verbose=verbose)
+        elif augmentation and any(augmentation.values()):
             from mer_keras.training.augment import AugmentedBatches
 
             batches = AugmentedBatches(train[0], train[1], batch_size, augmentation, seed=seed, sample_weight=weights)

@@ -6,9 +6,7 @@ from __future__ import annotations
 import copy
 
 from mer_keras.errors import SpecError
-from mer_keras.specs import load_spec
-
-PROTOCOLS = ("documented", "tuned")
+from mer_keras.specs import PROTOCOLS, protocol_settings  # noqa: F401 (both re-exported)
 MONITOR_MODES = {"val_loss": "min", "val_ccc": "max", "val_quadrant_accuracy": "max", "val_accuracy": "max"}
 
 #: Each choice of the tuned protocol, and what turning it off (``--ablate NAME``) sets instead: the
@@ -25,23 +23,8 @@ ABLATIONS = {
     "averaging": "the single best epoch's weights (no averaging of the best epochs)",
     "class_weight": "unweighted loss (no balanced class weights; classification only)",
     "utterance_norm": "global per-feature standardisation only (no per-utterance standardisation)",
+    "batchnorm_momentum": "Keras's default batch-norm momentum (0.99) for the moving statistics",
 }
-
-
-def protocol_settings(protocol: str, model: str) -> dict:
-    """The settings ``specs/protocols.yaml`` gives ``model`` under ``protocol`` (empty for documented)."""
-    if protocol not in PROTOCOLS:
-        raise SpecError(f"unknown protocol {protocol!r}; choose from {PROTOCOLS}")
-    spec = load_spec("protocols")
-    if protocol == "documented":
-        return dict(spec.get("documented") or {})
-    tuned = spec["tuned"]
-    settings = copy.deepcopy(tuned.get("default", {}))
-    override = copy.deepcopy((tuned.get("models") or {}).get(model) or {})
-    if "augmentation" in override:
-        settings["augmentation"] = override.pop("augmentation")
-    settings.update(override)
-    return settings
 
 
 def ablate(settings: dict, names: list[str] | tuple[str, ...]) -> dict:
@@ -74,6 +57,8 @@ def ablate(settings: dict, names: list[str] | tuple[str, ...]) -> dict:
             settings["class_weight"] = None
         elif name == "utterance_norm":
             settings["utterance_norm"] = False
+        elif name == "batchnorm_momentum":
+            settings["batchnorm_momentum"] = None
     settings["augmentation"] = augmentation
     return settings
 
@@ -87,7 +72,7 @@ def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, 
     ``ablations`` turn choices of the tuned protocol off (``ABLATIONS``; refused under documented).
     Returns ``{"protocol", "ablations", "class_weight", "optimizer", "learning_rate", "loss", "epochs", "batch_size", "patience",
     "min_delta", "monitor", "mode", "weight_decay", "clipnorm", "warmup_epochs", "decay", "average_best",
-    "augmentation", "utterance_norm"}``.
+    "augmentation", "utterance_norm", "batchnorm_momentum"}``.
     """
     settings = protocol_settings(protocol, model)
     if ablations:
@@ -115,6 +100,7 @@ def training_plan(protocol: str, model: str, task: str, spec_training: dict, *, 
         "augmentation": settings.get("augmentation") or {},
         "class_weight": settings.get("class_weight") if task == "emotion" else None,
         "utterance_norm": bool(settings.get("utterance_norm", False)),
+        "batchnorm_momentum": settings.get("batchnorm_momentum"),
     }
     return plan
 

@@ -53,6 +53,10 @@ class TrainRequest:
     preset: str | None = None            # a named size in specs/<model>.yaml `presets` (e.g. ast_paper)
     embeddings: str | None = None        # attn_crnn: folder of precomputed wav2vec2 embeddings (<clip>.npy)
     distribution: str = "none"           # or "data-parallel": keras.distribution over the visible devices (JAX)
+    backbone: str | None = None          # musicnn: frozen (its spec's default) / finetune / scratch
+    synthetic_ratio: float | None = None  # vit_gan: generated crops per real crop (0 = the same ViT on crops, no GAN)
+    gan_run: str | None = None           # vit_gan: the GAN run (train.py --model gan) whose generator makes them
+    swap_va_fraction: float | None = None  # valence/arousal exchanged for this seeded share of TRAINING songs (label_swap)
     command: str = ""
 
 
@@ -76,7 +80,12 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
         fold = f"-test{request.test_fold.replace('/', 'of')}" + fold
     if request.train_fraction < 1.0:
         fold = f"-train{round(100 * request.train_fraction)}" + fold
-    name = (f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{labels}{protocol}"
+    backbone = f"-{request.backbone}" if request.backbone else ""
+    if request.swap_va_fraction:
+        backbone += f"-swapva{round(100 * request.swap_va_fraction)}"
+    if request.synthetic_ratio is not None:
+        backbone += f"-r{request.synthetic_ratio:g}"
+    name = (f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{backbone}{labels}{protocol}"
             f"-seed{request.seed}{fold}")
     return Path("runs") / name
 
@@ -106,6 +115,7 @@ class PreparedRun:
     parts: dict            # "train" / "validation" -> (items, features (n, frames, n_features))
     padded: dict           # item id -> seconds of padding
     family: str
+    label_swap: dict | None = None   # train.py --swap-va-fraction: what was exchanged (training part only)
 
 
 def prepare(request: TrainRequest, family: str) -> PreparedRun:
@@ -189,7 +199,17 @@ def _split_and_extract(request: TrainRequest, run: RunDir, choice: DataChoice, d
         skipped_rows += skipped
         padded |= part_padded
     run.write_skipped(skipped_rows)
-    return PreparedRun(run, choice, dataset, split, spec_features, parts, padded, family)
+    swap = None
+    if request.swap_va_fraction:        # the training part only: validation and test keep their labels
+        from mer_keras.training.label_swap import swap_record, swap_valence_arousal
+
+        kept, features = parts["train"]
+        kept, swapped = swap_valence_arousal(kept, request.swap_va_fraction, request.seed)
+        parts["train"] = (kept, features)
+        swap = swap_record(request.swap_va_fraction, request.seed, swapped, len(kept))
+        _log(f"--swap-va-fraction {request.swap_va_fraction}: valence and arousal exchanged for {len(swapped)} of "
+             f"{len(kept)} training items (validation and test labels untouched)")
+    return PreparedRun(run, choice, dataset, split, spec_features, parts, padded, family, swap)
 
 
 def base_config(request: TrainRequest, prepared: PreparedRun) -> dict:
@@ -205,7 +225,26 @@ def base_config(request: TrainRequest, prepared: PreparedRun) -> dict:
         "n_items": {part: len(parts[part][0]) for part in parts} | {"test": len(prepared.split["test"])},
         "n_annotated_without_input": len(dataset.skipped), "padded": prepared.padded,
         "command": request.command, "versions": versions(), "status": "training",
+        **({"label_corruption": prepared.label_swap} if prepared.label_swap else {}),
     }
+
+
+def with_backbone(request: TrainRequest) -> TrainRequest:
+    """``--backbone`` checked against the model before any data is read, and defaulted: models whose spec's
+    ``model`` section names a ``backbone`` (musicnn) take it (default: that one); any other model refuses it."""
+    from dataclasses import replace
+
+    from mer_keras.models.registry import MODELS, get_row, model_spec
+
+    def default(name: str):
+        return (model_spec(name).get("model") or {}).get("backbone") if MODELS[name].family == "keras" else None
+
+    choice = default(get_row(request.model).name)   # get_row: one clear error for an unknown model
+    if request.backbone and not choice:
+        takers = [name for name in MODELS if default(name)]
+        raise SpecError(f"--backbone applies to {' / '.join(takers)} (a pretrained backbone: frozen, finetune or "
+                        f"scratch), not to model {request.model}")
+    return replace(request, backbone=request.backbone or choice) if choice else request
 
 
 def train(request: TrainRequest) -> RunDir:
@@ -213,9 +252,15 @@ def train(request: TrainRequest) -> RunDir:
     from mer_keras.models.registry import model_family
 
     family = model_family(request.model)
-    if family != "keras" and request.protocol != "documented":
+    request = with_backbone(request)
+    if family == "sklearn" and request.protocol != "documented":
         raise SpecError(f"--protocol {request.protocol} applies to the Keras models; {request.model} is tuned by its own "
                         "grouped grid search (specs/baselines.yaml)")
+    trainer = _own_trainer(request)
+    if trainer:
+        prepared = prepare(request, "keras")        # the log-mel of the Keras models
+        with removed_on_error(prepared.run):
+            return trainer(request, prepared)
     if request.distribution not in (None, "none"):
         return _train_distributed(request, family)
     prepared = prepare(request, family)
@@ -223,6 +268,26 @@ def train(request: TrainRequest) -> RunDir:
         if family == "keras":
             return _train_keras(request, prepared)
         return _train_sklearn(request, prepared)
+
+
+def _own_trainer(request: TrainRequest):
+    """The trainer of a model trained outside the shared loops (registry ``trainer``: the GAN, vit_gan), or None;
+    the options only such models take are refused, in one line, for the others."""
+    from mer_keras.models.registry import trainer_for
+
+    trainer = trainer_for(request.model)
+    if request.protocol == "leaky" and trainer is None:
+        raise SpecError("--protocol leaky (GAN augmentation replayed before a random split, for illustration) applies to "
+                        f"vit_gan only, not to {request.model}")
+    if (request.synthetic_ratio is not None or request.gan_run) and trainer is None:
+        raise SpecError(f"--synthetic-ratio and --gan-run apply to vit_gan (the ViT on real plus generated crops), not to "
+                        f"{request.model}")
+    if trainer and request.distribution not in (None, "none"):
+        raise SpecError(f"--distribution {request.distribution} does not apply to {request.model} yet (one process)")
+    check = getattr(sys.modules[trainer.__module__], "check_request", None) if trainer else None
+    if check:
+        check(request)      # the model's own options, before any data is read
+    return trainer
 
 
 def _train_distributed(request: TrainRequest, family: str) -> RunDir:
@@ -266,7 +331,12 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
         distribution = data_parallel(plan["batch_size"])
         check_multi_process_plan(plan, distribution)
 
-    scaler = FeatureScaler().fit(prepared.parts["train"][1])
+    n_inputs = prepared.parts["train"][1].shape[-1]
+    standardised = bool(spec.get("input", {}).get("standardise", True))
+    # A model whose spec says standardise: false (musicnn: its pretrained weights expect the raw log-mel) gets an
+    # identity scaler, saved like any other so evaluate.py and predict.py need not know.
+    scaler = (FeatureScaler().fit(prepared.parts["train"][1]) if standardised
+              else FeatureScaler(np.zeros(n_inputs, np.float32), np.ones(n_inputs, np.float32)))
     write_with(run.scaler, scaler.save)
     arrays = {part: (scaler.transform(features), encode_targets(kept, task))
               for part, (kept, features) in prepared.parts.items()}
@@ -275,16 +345,26 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     model, state = (load_resume_state(run) if request.resume else (None, None))
     if model is None:
         options = {"weights": request.weights} if request.weights else {}
+        if request.backbone:
+            options["backbone"] = request.backbone
         model = build_model(request.model, frames, n_features, spec, **options)
         if plan["utterance_norm"]:                # tuned only: each clip standardised over its own frames first
             from mer_keras.models.utterance_norm import with_utterance_norm
 
             model = with_utterance_norm(model)
+        if plan["batchnorm_momentum"] is not None:  # tuned only: moving statistics that settle on a small corpus
+            from mer_keras.models.batchnorm import set_batchnorm_momentum
+
+            set_batchnorm_momentum(model, plan["batchnorm_momentum"])
         if request.protocol != "documented":      # the same layers, compiled with the protocol's optimizer
             from mer_keras.models.compile import compile_from_spec
 
             steps = -(-len(arrays["train"][0]) // plan["batch_size"])
-            compile_from_spec(model, compile_settings(plan, steps), metrics=["accuracy"] if task == "emotion" else [])
+            metrics = ["accuracy"] if task == "emotion" else []
+            built = model.optimizer
+            compile_from_spec(model, compile_settings(plan, steps), metrics=metrics)
+            if hasattr(built, "carry_over"):    # per-layer learning rates (musicnn --backbone finetune) are kept
+                model.compile(optimizer=built.carry_over(model.optimizer), loss=plan["loss"], metrics=metrics)
     config = base_config(request, prepared) | {
         "protocol": request.protocol, "ablations": plan["ablations"],
         "validation_fold": prepared.split.get("validation_fold"),
@@ -294,13 +374,19 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
                      "patience": plan["patience"], "seed": request.seed, "limit": request.limit,
                      "precision": request.precision, "protocol": request.protocol}
                     | ({key: plan[key] for key in ("monitor", "min_delta", "weight_decay", "clipnorm", "warmup_epochs",
-                                                   "decay", "average_best", "augmentation", "class_weight", "utterance_norm")}
+                                                   "decay", "average_best", "augmentation", "class_weight", "utterance_norm",
+                                                   "batchnorm_momentum")}
                        if request.protocol != "documented" else {}),
-        "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
+        "parameters": int(model.count_params()), "weights": _initial_weights(request, spec),
         "preset": request.preset, "model_config": spec.get("model"),
         "claimed_parameters": spec.get("documented", {}).get("claimed_parameters"),
         "distribution": distribution,
     }
+    if not standardised:
+        config["standardised"] = False
+    if request.backbone:
+        config.update(backbone=request.backbone, model_config={**spec.get("model", {}), "backbone": request.backbone},
+                      trainable_parameters=int(sum(np.prod(w.shape) for w in model.trainable_weights)))
     fit_arrays, batch_size = arrays, plan["batch_size"]
     if distribution:            # this process's share of each part, padded to split evenly over the devices
         from mer_keras.training.distribution import process_share
@@ -328,6 +414,16 @@ def _train_keras(request: TrainRequest, prepared: PreparedRun) -> RunDir:
     _log(f"finished: best epoch {config['best_epoch']} of {config['epochs_run']}; run saved to {run.path}. "
          f"Next: python evaluate.py {run.path}")
     return run
+
+
+def _initial_weights(request: TrainRequest, spec: dict) -> str:
+    """Where a Keras model's weights started: ``--weights``, a pretrained backbone (``--backbone frozen`` /
+    ``finetune``: the spec's ``model.weights``), or random initialisation."""
+    if request.weights:
+        return request.weights
+    if request.backbone in ("frozen", "finetune"):
+        return f"{spec['model']['weights']} checkpoint (backbone {request.backbone}; head randomly initialised)"
+    return "random initialisation"
 
 
 def _train_sklearn(request: TrainRequest, prepared: PreparedRun) -> RunDir:

@@ -46,3 +46,34 @@ def test_the_protocol_switches_it_per_model_and_the_ablation_turns_it_off():
     assert training_plan("tuned", "crnn", "va", SPEC_TRAINING)["utterance_norm"] is False
     assert ablate({"utterance_norm": True}, ["utterance_norm"])["utterance_norm"] is False
     assert ablate({"utterance_norm": True}, ["mixup"])["utterance_norm"] is True
+
+
+def test_batchnorm_momentum_reaches_nested_layers_and_is_saved(tmp_path):
+    from mer_keras.errors import SpecError
+    from mer_keras.models.batchnorm import batchnorm_layers, set_batchnorm_momentum
+
+    inner = keras.Sequential([keras.Input((20, 3)), keras.layers.BatchNormalization(), keras.layers.Flatten(),
+                              keras.layers.Dense(2)])
+    model = with_utterance_norm(inner)
+    assert set_batchnorm_momentum(model, 0.9) == 1
+    assert [layer.momentum for layer in batchnorm_layers(model)] == [0.9]
+    model.save(tmp_path / "m.keras")
+    loaded = keras.models.load_model(tmp_path / "m.keras", safe_mode=True)
+    assert [layer.momentum for layer in batchnorm_layers(loaded)] == [0.9]
+    with pytest.raises(SpecError, match="must be in"):
+        set_batchnorm_momentum(model, 1.0)
+    plan = training_plan("tuned", "crnn", "va", SPEC_TRAINING)
+    assert plan["batchnorm_momentum"] is None
+    assert ablate({"batchnorm_momentum": 0.9}, ["batchnorm_momentum"])["batchnorm_momentum"] is None
+
+
+def test_the_training_step_uses_the_momentum_set_after_build():
+    from mer_keras.models.batchnorm import batchnorm_layers, set_batchnorm_momentum
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.BatchNormalization(), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss="mse")
+    set_batchnorm_momentum(model, 0.0)             # after compile, before the first step is traced
+    x = np.random.default_rng(2).normal(loc=5.0, size=(16, 3)).astype("float32")
+    model.train_on_batch(x, np.zeros((16, 1), "float32"))
+    moving_mean = keras.ops.convert_to_numpy(batchnorm_layers(model)[0].moving_mean)
+    np.testing.assert_allclose(moving_mean, x.mean(axis=0), rtol=1e-5)

@@ -105,6 +105,30 @@ def test_validation_report_pairs_each_ablation_with_tuned(tmp_path):
     assert settings["documented"]["ccc"]["minus_tuned"] == pytest.approx([-0.10])
 
 
+def test_validation_report_pairs_speaker_fold_runs_by_test_fold(tmp_path):
+    def row(setting, fold, accuracy):
+        return {"run": f"{setting}-{fold}", "protocol": "tuned", "setting": setting, "seed": 0, "validation_fold": None,
+                "test_fold": [fold, 5], "n_validation": 88, "best_epoch": 3, "epochs_run": 9, "accuracy": accuracy,
+                "uar": accuracy, "task": "emotion"}
+
+    rows = [row("tuned", 0, 0.24), row("tuned", 1, 0.43), row("tuned +utterance_norm", 0, 0.38),
+            row("tuned +utterance_norm", 1, 0.28)]
+    write_validation_report(rows, tmp_path, "cmd")
+    settings = json.loads((tmp_path / "metrics.json").read_text())["settings"]
+    assert settings["tuned +utterance_norm"]["accuracy"]["minus_tuned"] == pytest.approx([0.14, -0.15])
+    assert "| tuned +utterance_norm-1 | tuned +utterance_norm | 0 | - | 1/5 | 88 | 0.280 | 0.280 |" in (
+        tmp_path / "report.md").read_text()
+
+
+def test_a_candidate_choice_outside_the_protocol_is_named_in_the_setting():
+    from mer_keras.evaluation.validation import _added_choices
+
+    config = {"model": "cnn_lstm", "protocol": "tuned", "training": {"utterance_norm": True}}
+    assert _added_choices(config) == " +utterance_norm"
+    assert _added_choices({**config, "training": {}}) == ""
+    assert _added_choices({**config, "protocol": "not-a-protocol"}) == ""
+
+
 def test_validation_report_keeps_earlier_rows_and_pairs_new_ones_with_them(tmp_path):
     from mer_keras.errors import RunError
     from mer_keras.evaluation.validation import earlier_rows
