@@ -188,10 +188,15 @@ def report(exc: KeyboardInterrupt, message: str | None = None) -> int:
 
 def exit_process(status: int):
     """End a command-line process with ``status``. After an interruption (130 / 143) SIGINT and SIGTERM are
-    blocked first: the interpreter's shutdown resets Python's signal handlers, and a second Ctrl-C arriving
+    ignored and blocked first: the interpreter's shutdown resets Python's signal handlers, and a second Ctrl-C arriving
     then (e.g. while JAX's threads wind down) would otherwise kill the process by the signal instead of
     letting it exit with the first signal's status. Only for a script's own process (the mask is inherited
     by children)."""
     if status in (128 + signal.SIGINT, 128 + signal.SIGTERM) and _in_main_thread():
+        # Ignored, not only blocked: a mask covers this thread alone, while JAX/XLA's threads could still take a
+        # late signal once the shutdown has reset Python's handlers to the default (death by the signal). The
+        # shutdown leaves an ignored signal ignored.
+        for signum in SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
         signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
     raise SystemExit(status)
