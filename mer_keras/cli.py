@@ -17,13 +17,9 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 def _guard(function, argv, script):
     """Run a command: project errors as one ``error:`` line (status 2); Ctrl-C (SIGINT) or SIGTERM as one
     line and status 130 / 143 (:mod:`mer_keras.interrupts`); never a traceback."""
-    from mer_keras.interrupts import report, signals_raise
+    from mer_keras.interrupts import run_command
 
-    try:
-        with signals_raise(last_word=True):
-            return exit_status(function, argv, script)
-    except KeyboardInterrupt as exc:
-        return report(exc)
+    return run_command(lambda: exit_status(function, argv, script))
 
 
 def resume_command(command: str) -> str:

@@ -186,6 +186,17 @@ def report(exc: KeyboardInterrupt, message: str | None = None) -> int:
     return status
 
 
+def run_command(call, interrupted: str | None = None) -> int:
+    """Run a command's whole body, ``call()`` (returning its exit status), with SIGINT/SIGTERM handled as
+    :func:`signals_raise` (``last_word=True``) does: an interruption prints one line (``interrupted``, when
+    given, after the signal's name: what is kept and how to continue) and returns 130 / 143."""
+    try:
+        with signals_raise(last_word=True):
+            return call()
+    except KeyboardInterrupt as exc:
+        return report(exc, f"{str(exc) or 'interrupted'}; {interrupted}" if interrupted else None)
+
+
 def exit_process(status: int):
     """End a command-line process with ``status``. After an interruption (130 / 143) SIGINT and SIGTERM are
     ignored and blocked first: the interpreter's shutdown resets Python's signal handlers, and a second Ctrl-C arriving

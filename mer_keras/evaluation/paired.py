@@ -64,7 +64,8 @@ def paired_outcome(interval: dict, claimed_sign: int) -> str:
 
 
 def load_runs(folder: Path) -> dict:
-    """A summary folder: ``{"folder", "label", "model", "protocol", "task", "data", "runs": [metrics, ...]}``;
+    """A summary folder: ``{"folder", "label", "model", "protocol", "task", "dataset", "data", "evaluated_on",
+    "runs": [metrics, ...]}``;
     the label is the model with its backbone (musicnn) and features, and the protocol when not documented."""
     folder = Path(folder)
     summary_path = folder / "metrics.json"
@@ -77,7 +78,8 @@ def load_runs(folder: Path) -> dict:
         raise RunError(f"{summary_path}: " + (f"run folder(s) {missing} missing" if missing else "not a summary over runs"))
     runs = [json.loads((folder / name / "metrics.json").read_text()) for name in names]
     return {"folder": folder, "label": folder.name, "model": summary["model"], "protocol": runs[0].get("protocol"),
-            "task": runs[0]["task"], "data": summary.get("data"), "runs": runs}
+            "task": runs[0]["task"], "dataset": summary.get("dataset"), "data": summary.get("data"),
+            "evaluated_on": runs[0].get("evaluated_on"), "runs": runs}
 
 
 def pair_key(metrics: dict) -> tuple:

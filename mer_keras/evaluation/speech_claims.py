@@ -14,13 +14,12 @@ when it contains 0. The documented protocol gives the note's verdicts; the tuned
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from mer_keras.errors import RunError
-from mer_keras.evaluation.paired import paired_outcome, t_interval  # noqa: F401 (re-exported)
+from mer_keras.evaluation.paired import load_runs, paired_outcome, t_interval  # noqa: F401 (re-exported)
 
 PAIR = ("cnn_lstm", "attn_crnn")
 
@@ -36,22 +35,11 @@ def fold_outcome(per_fold: list[str | None]) -> str:
 
 
 def load_group(folder: Path) -> dict:
-    """One summary folder: ``{"folder", "model", "protocol", "dataset", "evaluated_on", "runs": [metrics...]}``."""
-    folder = Path(folder)
-    summary_path = folder / "metrics.json"
-    if not summary_path.is_file():
-        raise RunError(f"{summary_path} not found: pass summary folders written by evaluate.py over several runs")
-    summary = json.loads(summary_path.read_text())
-    names = summary.get("runs") or []
-    missing = [name for name in names if not (folder / name / "metrics.json").is_file()]
-    if not names or missing:
-        raise RunError(f"{summary_path}: " + (f"run folder(s) {missing} missing" if missing else "not a summary over runs"))
-    runs = [json.loads((folder / name / "metrics.json").read_text()) for name in names]
-    if runs[0].get("task") != "emotion":
-        raise RunError(f"{folder}: a {runs[0].get('task')} report; the speech claims need emotion runs")
-    return {"folder": folder, "model": summary["model"], "protocol": runs[0].get("protocol"),
-            "dataset": summary["dataset"], "data": summary.get("data"),
-            "evaluated_on": runs[0].get("evaluated_on"), "runs": runs}
+    """One summary folder of emotion runs (:func:`mer_keras.evaluation.paired.load_runs`)."""
+    group = load_runs(folder)
+    if group["task"] != "emotion":
+        raise RunError(f"{folder}: a {group['task']} report; the speech claims need emotion runs")
+    return group
 
 
 def _fold(metrics: dict) -> int | None:

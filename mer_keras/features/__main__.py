@@ -156,15 +156,11 @@ def _run(argv: list[str]) -> int:
 
 def main(argv=None) -> int:
     """Entry point: project errors as one ``error:`` line (status 2); Ctrl-C / SIGTERM as one line (130 / 143)."""
-    from mer_keras.interrupts import report, signals_raise
+    from mer_keras.interrupts import run_command
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        with signals_raise(last_word=True):
-            return exit_status(_run, argv)
-    except KeyboardInterrupt as exc:
-        return report(exc, f"{str(exc) or 'interrupted'}; every clip extracted so far stays cached: run the same "
-                           "command again to continue")
+    return run_command(lambda: exit_status(_run, argv), "every clip extracted so far stays cached: run the same "
+                       "command again to continue")
 
 
 if __name__ == "__main__":

@@ -85,12 +85,8 @@ def _sweep(argv: list[str]) -> int:
 
 def main(argv=None) -> int:
     """Entry point: project errors as one ``error:`` line (status 2); Ctrl-C / SIGTERM as one line (130 / 143)."""
-    from mer_keras.interrupts import report, signals_raise
+    from mer_keras.interrupts import run_command
 
     argv = sys.argv[1:] if argv is None else list(argv)
-    try:
-        with signals_raise(last_word=True):
-            return exit_status(_sweep, argv)
-    except KeyboardInterrupt as exc:
-        return report(exc, f"{str(exc) or 'interrupted'}; the finished cells stay finished and the interrupted one keeps its "
-                           f"completed epochs: run the same command again to continue")
+    return run_command(lambda: exit_status(_sweep, argv), "the finished cells stay finished and the interrupted one "
+                       "keeps its completed epochs: run the same command again to continue")
