@@ -28,7 +28,9 @@ def test_ridge_on_frozen_musicnn_embeddings(tmp_path, capsys):
     names = json.loads((run / "feature_names.json").read_text())
     assert names[0] == "musicnn_mean_000" and names[-1] == "musicnn_sd_199"
     assert evaluate_main([str(run), "--resamples", "20", "--cache", str(tmp_path / "cache")]) == 0
-    assert set(json.loads((run / "metrics.json").read_text())["r2"]) == {"valence", "arousal", "mean"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["r2"]) == {"valence", "arousal", "mean"} and metrics["backbone"] == "frozen"
+    assert (run / "report.md").read_text().startswith("# musicnn (frozen backbone) on 4q-va")
     capsys.readouterr()
     assert predict_main([str(write_audio(tmp_path / "x.wav", seconds=2.0)), "--run", str(run), "--json"]) == 0
     row = json.loads(capsys.readouterr().out)[0]
@@ -82,7 +84,9 @@ def test_musicnn_frozen_trains_evaluates_and_predicts(tmp_path, capsys, short_wi
         assert not scaler["mean"].any() and (scaler["std"] == 1).all()
     assert (run / "manifest.json").is_file()
     assert evaluate_main([str(run), "--resamples", "20", "--cache", cache]) == 0
-    assert set(json.loads((run / "metrics.json").read_text())["r2"]) == {"valence", "arousal", "mean"}
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert set(metrics["r2"]) == {"valence", "arousal", "mean"} and metrics["backbone"] == "frozen"
+    assert (run / "report.md").read_text().startswith("# musicnn (frozen backbone) on 4q-va")
     capsys.readouterr()
     assert predict_main([str(write_audio(tmp_path / "x.wav", seconds=2.0)), "--run", str(run), "--json",
                          "--cache", cache]) == 0

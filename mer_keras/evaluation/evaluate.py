@@ -112,6 +112,8 @@ def _score(run: RunDir, config: dict, dataset, test_items: list, split: dict, re
         "run": run.path.name, "resources": run_resources(config),
         "protocol": config.get("protocol", "documented") if config.get("family", "keras") == "keras" else None,
     }
+    if config.get("backbone"):
+        metrics["backbone"] = config["backbone"]       # frozen / finetune / scratch: named in every title
     if external:
         metrics["evaluated_on"] = external["folder"]
     proxy = PROXY_LABEL if config["dataset_name"] == "4q-va" else None

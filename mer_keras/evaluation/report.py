@@ -56,6 +56,14 @@ def _data_lines(metrics: dict, config: dict) -> list[str]:
     return lines
 
 
+def model_title(figures: dict) -> str:
+    """The model as a title names it: with its backbone where it has one (``musicnn, finetune backbone``).
+
+    ``figures``: a run's ``metrics.json`` or a summary's."""
+    backbone = figures.get("backbone")
+    return f"{figures['model']}" + (f" ({backbone} backbone)" if backbone else "")
+
+
 def write_run_report(metrics: dict, config: dict, report_dir: Path, history: dict,
                      documented_model: bool = False) -> Path:
     """``report.md`` of one run: data, protocol, results (by task), verdict, claims, commands.
@@ -64,7 +72,7 @@ def write_run_report(metrics: dict, config: dict, report_dir: Path, history: dic
     inconsistencies (``known_inconsistencies`` in estimates.yaml) the report lists.
     """
     protocol = protocol_name(config.get("protocol"))
-    lines = [f"# {metrics['model']} on {metrics['dataset']} ({config['feature']['kind']}"
+    lines = [f"# {model_title(metrics)} on {metrics['dataset']} ({config['feature']['kind']}"
              + (f", {protocol} protocol" if protocol and config.get("family") != "sklearn" else "") + ")", ""]
     lines += _data_lines(metrics, config)
     lines += ["", "## Protocol", ""] + _protocol_lines(metrics, config) + augmentation_lines(config) + [""]
@@ -207,7 +215,7 @@ def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
     """``report.md`` of a summary over runs (seeds): mean, sd and range of each figure, the verdict, the runs."""
     names, command = summary["runs"], summary["command"]["evaluate"]
     protocol = f", {protocol_name(summary['protocol'])} protocol" if summary.get("protocol") else ""
-    lines = [f"# {summary['model']} on {summary['dataset']}{protocol}: summary over {len(names)} runs", ""]
+    lines = [f"# {model_title(summary)} on {summary['dataset']}{protocol}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
     collapsed = summary.get("collapsed_runs") or []

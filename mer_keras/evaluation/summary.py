@@ -121,6 +121,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
                "features": features_of_command((first.get("command") or {}).get("train"))}
     if first.get("proxy_label"):
         summary["proxy_label"] = first["proxy_label"]
+    if first.get("backbone"):
+        summary["backbone"] = first["backbone"]
     keys = task.summary_keys(first)
     collapsed = [name for name, m in zip(names, all_metrics) if (m.get("collapse") or {}).get("flagged")]
     summary["collapsed_runs"] = collapsed

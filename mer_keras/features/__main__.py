@@ -71,9 +71,9 @@ def _feature_spec(dataset, features: str | None, model: str | None):
     from mer_keras.features.for_dataset import feature_spec
 
     if model:
-        from mer_keras.models.registry import model_family
+        from mer_keras.models.registry import feature_family
 
-        return feature_spec(dataset, features, model_family(model))
+        return feature_spec(dataset, features, feature_family(model))
     try:
         return feature_spec(dataset, features or "mel", "keras")
     except DataError:

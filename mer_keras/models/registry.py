@@ -103,6 +103,14 @@ def model_family(name: str) -> str:
     return get_row(name).family
 
 
+def feature_family(name: str) -> str:
+    """The family whose features ``name`` reads: ``"keras"`` for the models trained outside the shared loops (the
+    GAN and vit_gan read the Keras models' log-mel), else its own family. train.py and ``python -m
+    mer_keras.features extract --model`` both use it, so they agree on the cache keys."""
+    row = get_row(name)
+    return "keras" if row.trainer else row.family
+
+
 def default_features(name: str, embeddings: str | None = None) -> str:
     """The features a model reads without ``--features``: its row's default, or ``embeddings`` when it
     takes precomputed embeddings and ``--embeddings`` is given."""

@@ -249,7 +249,7 @@ def with_backbone(request: TrainRequest) -> TrainRequest:
 
 def train(request: TrainRequest) -> RunDir:
     """Train ``request.model`` and write its run directory; see the README for the files."""
-    from mer_keras.models.registry import model_family
+    from mer_keras.models.registry import feature_family, model_family
 
     family = model_family(request.model)
     request = with_backbone(request)
@@ -258,7 +258,7 @@ def train(request: TrainRequest) -> RunDir:
                         "grouped grid search (specs/baselines.yaml)")
     trainer = _own_trainer(request)
     if trainer:
-        prepared = prepare(request, "keras")        # the log-mel of the Keras models
+        prepared = prepare(request, feature_family(request.model))        # the log-mel of the Keras models
         with removed_on_error(prepared.run):
             return trainer(request, prepared)
     if request.distribution not in (None, "none"):

@@ -187,6 +187,9 @@ def test_refusals(fourq_dir, tmp_path, capsys, monkeypatch):
 def test_the_model_picks_the_features_as_train_py(fourq_dir, tmp_path, capsys):
     assert _status(fourq_dir, tmp_path / "cache", "--model", "ridge") == 1       # ridge reads handcrafted
     assert capsys.readouterr().out.splitlines()[-1].startswith("handcrafted in ")
+    for model in ("gan", "vit_gan"):                   # own trainers that read the Keras models' log-mel
+        assert _status(fourq_dir, tmp_path / "cache", "--model", model) == 1
+        assert capsys.readouterr().out.splitlines()[-1].startswith("logmel in ")
     assert _status(fourq_dir, tmp_path / "cache", "--model", "svc") == 2         # a speech model on 4Q
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "speech datasets" in err and err.count("\n") == 1
