@@ -327,12 +327,20 @@ def _swap_blocks(swap: dict) -> list[dict]:
             continue
         corr = r["output_correlation"]
         table["rows"].append({"id": f"swap.{k}", "cells": [
-            r["folder"], r["clean"], f"{_interval(r['valence_r2']['difference'])} ({r['valence_r2']['outcome']})",
-            f"{_interval(r['arousal_r2']['difference'])} ({r['arousal_r2']['outcome']})",
+            r["folder"], r["clean"], f"{_interval(r['valence_r2']['difference'])} ({_direction(r['valence_r2']['difference'])})",
+            f"{_interval(r['arousal_r2']['difference'])} ({_direction(r['arousal_r2']['difference'])})",
             f"{_number(corr['swapped']['mean'])} / {_number(corr['clean']['mean'])}",
-            f"{_interval(corr['difference'])} ({corr['outcome']})"]})
+            f"{_interval(corr['difference'])} ({_direction(corr['difference'])})"]})
     blocks.append(table)
     return blocks
+
+
+def _direction(difference: dict) -> str:
+    """Swapped minus clean, in words from its interval: "lower" / "higher" when the interval excludes 0."""
+    low, high = (difference or {}).get("low"), (difference or {}).get("high")
+    if low is None or high is None:
+        return "one seed: no interval"
+    return "lower when swapped" if high < 0 else "higher when swapped" if low > 0 else "no clear difference"
 
 
 def _reproduction_blocks(summary: dict) -> list[dict]:

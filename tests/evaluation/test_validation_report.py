@@ -287,3 +287,30 @@ def test_tuned_only_models_and_gan_runs_are_picked_up(reports):
     assert vit_gan["verdict"] == "consistent" and "tuned protocol" in vit_gan["documented"]["caveats"][0]
     assert rows["time.gan"]["documented"]["measured"]["mean"] == pytest.approx(0.25)
     assert rows["time.gan"]["verdict"] == "shorter than claimed"
+
+
+def test_an_efficiency_claim_the_speech_note_restates_is_one_row_judged_by_the_paired_folds():
+    from mer_keras.evaluation.evidence import efficiency_rows, merge_same_claims, speech_rows
+
+    spec = load_spec("estimates")
+    note = {c["id"]: c["claim"] for c in spec["speech_note_claims"]}
+    comparison = {"command": "python -m mer_keras.evaluation.comparison ...",
+                  "models": {"cnn_lstm": {"n_runs": 3, "data": "RAVDESS", "train_commands": ["python train.py ..."]}},
+                  "efficiency_claims": [{"claim": c["claim"], "figure": "train_seconds", "cnn_lstm": 600.0,
+                                         "attn_crnn": 900.0, "outcome": "holds"}
+                                        for c in spec["speech_efficiency_claims"]]}
+    judged = {"faster_training": "inconclusive"}              # only this twin has a paired verdict
+    claims_report = {"data": "RAVDESS", "command": "python -m mer_keras.evaluation.speech_claims ...",
+                     "protocols": {"documented": {"claims": [
+                         {"claim": note[i], "outcome": v, "measured": {"n": 5}} for i, v in judged.items()]}}}
+    others = {"speech-ravdess-comparison": comparison, "speech-note-004-claims": claims_report}
+    speech = speech_rows(others)
+    kept = merge_same_claims(efficiency_rows(others), speech)
+    twins = {c["same_as"] for c in spec["speech_efficiency_claims"] if c.get("same_as")}
+    assert "faster_training" in twins
+    left = {row["same_as"] for row in kept}
+    assert left == {f"speech.{t}" for t in twins - set(judged)}       # unjudged twins keep their own row
+    faster = next(r for r in speech if r["id"] == "speech.faster_training")
+    assert faster["verdict"] == "inconclusive"                         # the paired verdict stands
+    cited = faster["documented"]["caveats"][-1]
+    assert "speech-ravdess-comparison" in cited and "holds" in cited and "600.0" in cited
