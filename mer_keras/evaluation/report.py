@@ -218,6 +218,11 @@ def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
     lines = [f"# {model_title(summary)} on {summary['dataset']}{protocol}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
+    if summary.get("label_corruption"):
+        share = summary["label_corruption"].get("swap_va_fraction")
+        lines += [f"> **Training labels corrupted on purpose** (--swap-va-fraction {share}): valence and arousal "
+                  "exchanged for that share of each run's training songs; validation and test songs keep their labels. "
+                  "An experiment (the DEAM label audit's consequence), never a verdict on a claim.", ""]
     collapsed = summary.get("collapsed_runs") or []
     if collapsed:
         lines += [f"> **Collapse flagged in {len(collapsed)} of {len(names)} runs** ({', '.join(collapsed)}): their "

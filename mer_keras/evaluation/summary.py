@@ -123,6 +123,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         summary["proxy_label"] = first["proxy_label"]
     if first.get("backbone"):
         summary["backbone"] = first["backbone"]
+    if first.get("label_corruption"):
+        summary["label_corruption"] = first["label_corruption"]
     keys = task.summary_keys(first)
     collapsed = [name for name, m in zip(names, all_metrics) if (m.get("collapse") or {}).get("flagged")]
     summary["collapsed_runs"] = collapsed

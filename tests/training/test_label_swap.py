@@ -76,3 +76,16 @@ def test_a_swapped_run_is_reported_as_such_and_judges_no_claim(fourq_dir, tmp_pa
     assert metrics["label_corruption"]["swap_va_fraction"] == 0.5 and "swapped_item_ids" not in metrics["label_corruption"]
     assert metrics["verdict"]["outcome"] == "not applicable"
     assert "corrupted on purpose" in (run / "report.md").read_text()
+
+
+def test_a_summary_of_swapped_runs_says_so_at_the_top(fourq_dir, tmp_path):
+    from mer_keras.cli import evaluate_main, train_main
+
+    runs = [tmp_path / f"run{seed}" for seed in (0, 1)]
+    for seed, run in enumerate(runs):
+        assert train_main(["--model", "ridge", "--data", str(fourq_dir), "--workers", "1", "--seed", str(seed),
+                           "--swap-va-fraction", "0.5", "--out", str(run)]) == 0
+    assert evaluate_main([*map(str, runs), "--resamples", "20", "--report-dir", str(tmp_path / "summary")]) == 0
+    head = "\n".join((tmp_path / "summary" / "report.md").read_text().splitlines()[:8])
+    assert "corrupted on purpose" in head and "--swap-va-fraction 0.5" in head
+    assert json.loads((tmp_path / "summary" / "metrics.json").read_text())["label_corruption"]["swap_va_fraction"] == 0.5
