@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from clips import real_4q as real_4q_paths
+from clips import synthetic as synthetic_paths
 from mer_keras.runtime import peak_rss_mib
 
 
@@ -19,23 +21,12 @@ from mer_keras.features.logmel import LogMelConfig  # noqa: E402
 
 
 def real_4q(n: int) -> list[Item]:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "4q"
-    files = sorted(shared.glob("Q*/*.opus"))[:n] if shared.is_dir() else []
-    return [Item(f.stem, f.stem, f) for f in files]
+    return [Item(f.stem, f.stem, f) for f in real_4q_paths(n)]
 
 
 def synthetic(n: int, folder: Path, suffix: str, rate: int) -> list[Item]:
     """30 s mono noise-plus-tone clips (wav or mp3) at ``rate`` Hz."""
-    import soundfile as sf
-
-    items = []
-    for k in range(n):
-        path = folder / f"c{k}{suffix}"
-        t = np.arange(30 * rate) / rate
-        signal = 0.2 * np.sin(2 * np.pi * (200 + 10 * k) * t) + 0.05 * np.random.default_rng(k).standard_normal(t.size)
-        sf.write(path, signal.astype("float32"), rate)
-        items.append(Item(str(k), str(k), path))
-    return items
+    return [Item(str(k), str(k), path) for k, path in enumerate(synthetic_paths(n, folder, suffix, rate))]
 
 
 def measure(items: list[Item], workers: int | None, folder: Path) -> tuple[float, float]:

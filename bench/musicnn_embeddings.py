@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from clips import clips as shared_clips
 from mer_keras.data.records import Item
 from mer_keras.features.cache import FeatureCache
 from mer_keras.features.extract import FeatureSpec, extract_features
@@ -23,19 +24,8 @@ from mer_keras.runtime import peak_rss_mib
 
 
 def clips(n: int, folder: Path) -> tuple[str, list[Item]]:
-    shared = Path(__file__).resolve().parents[2] / "shared" / "data" / "4q"
-    files = sorted(shared.glob("Q*/*.opus"))[:n] if shared.is_dir() else []
-    if len(files) == n:
-        return "4Q clips (Ogg Opus, 30 s)", [Item(f.stem, f.stem, f) for f in files]
-    import soundfile as sf
-
-    items = []
-    for k in range(n):
-        t = np.arange(30 * 22050) / 22050
-        signal = 0.2 * np.sin(2 * np.pi * (200 + 10 * k) * t) + 0.05 * np.random.default_rng(k).standard_normal(t.size)
-        sf.write(folder / f"c{k}.wav", signal.astype("float32"), 22050)
-        items.append(Item(str(k), str(k), folder / f"c{k}.wav"))
-    return "synthetic 30 s wav, 22,050 Hz", items
+    what, files = shared_clips(n, folder)
+    return what, [Item(f.stem, f.stem, f) for f in files]
 
 
 def main() -> None:

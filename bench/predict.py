@@ -26,31 +26,22 @@ from pathlib import Path
 
 import numpy as np
 
+from clips import clips as shared_clips
 from machine import cpu_summary
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def clips(n: int, folder: Path) -> tuple[str, list[Path]]:
-    """``n`` audio files linked (or written) into ``folder``, and what they are."""
-    shared = ROOT.parent / "shared" / "data" / "4q"
-    files = sorted(shared.glob("Q*/*.opus"))[:n] if shared.is_dir() else []
+    """``n`` audio files linked (or written) into ``folder`` (predict.py reads the folder), and what they are."""
+    what, files = shared_clips(n, folder)
     folder.mkdir(parents=True, exist_ok=True)
-    if len(files) == n:
-        links = []
-        for file in files:
+    links = []
+    for file in files:
+        if file.parent != folder:
             (folder / file.name).symlink_to(file)
-            links.append(folder / file.name)
-        return "4Q clips (Ogg Opus, 30 s)", links
-    import soundfile as sf
-
-    written = []
-    for k in range(n):
-        t = np.arange(30 * 22050) / 22050
-        signal = 0.2 * np.sin(2 * np.pi * (200 + 10 * k) * t)
-        sf.write(folder / f"c{k}.wav", signal.astype("float32"), 22050)
-        written.append(folder / f"c{k}.wav")
-    return "synthetic 30 s wav, 22,050 Hz", written
+        links.append(folder / file.name)
+    return what, links
 
 
 def timed(args: list[str]) -> tuple[float, str]:

@@ -59,14 +59,14 @@ def _added_choices(config: dict) -> str:
     """`` +NAME`` for each switchable choice a run trained with that its protocol does not make (a candidate
     setting measured before it is adopted), e.g. ``utterance_norm``."""
     from mer_keras.specs import protocol_settings
+    from mer_keras.training.protocols import ABLATIONS
 
     protocol, training = config.get("protocol", "documented"), config.get("training") or {}
     try:
         settings = protocol_settings(protocol, config["model"])
     except Exception:           # an unknown protocol or model in an old run: nothing to compare with
         return ""
-    return "".join(f" +{name}" for name in ("utterance_norm", "batchnorm_momentum")
-                   if training.get(name) and not settings.get(name))
+    return "".join(f" +{name}" for name in ABLATIONS if training.get(name) and not settings.get(name))
 
 
 def _mean_sd(values: list[float]) -> str:

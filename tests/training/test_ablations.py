@@ -127,6 +127,9 @@ def test_a_candidate_choice_outside_the_protocol_is_named_in_the_setting():
     assert _added_choices(config) == " +utterance_norm"
     assert _added_choices({**config, "training": {}}) == ""
     assert _added_choices({**config, "protocol": "not-a-protocol"}) == ""
+    # every switchable choice of protocols.ABLATIONS, not a hand-kept list: one the documented protocol lacks
+    documented = {"model": "cnn_lstm", "protocol": "documented", "training": {"class_weight": "balanced", "clipnorm": 1.0}}
+    assert _added_choices(documented) == " +clipnorm +class_weight"
 
 
 def test_validation_report_keeps_earlier_rows_and_pairs_new_ones_with_them(tmp_path):
