@@ -106,6 +106,10 @@ def train_parser() -> argparse.ArgumentParser:
                              "without generated ones, the control)")
     parser.add_argument("--gan-run", metavar="DIR", help="vit_gan: the run of train.py --model gan whose generator makes "
                                                          "the crops (same dataset, target and seed)")
+    parser.add_argument("--synthetic-only", action="store_true",
+                        help="vit_gan: train on generated crops only (as many as the real crops of an epoch, labels drawn "
+                             "from the training songs'), validate and test on real held-out songs: train on synthetic, "
+                             "test on real (needs --gan-run; run name ...-tstr-...)")
     parser.add_argument("--swap-va-fraction", type=float, metavar="F",
                         help="exchange valence and arousal for a seeded share F of the TRAINING songs (validation and test "
                              "keep their labels; recorded in config.json): DEAM's 2013 labels replayed, e.g. 0.4266 = 744 of 1,744")
@@ -218,7 +222,9 @@ def _run_model(run: str) -> str:
     config = RunDir(Path(run)).read_config()
     protocol = config.get("protocol", "documented")
     model = f"{config['model']}-{config['backbone']}" if config.get("backbone") else config["model"]
-    if config.get("synthetic_ratio") is not None:       # vit_gan: each ratio of generated crops its own group
+    if config.get("synthetic_only"):                    # vit_gan trained on generated crops only
+        model += "-tstr"
+    elif config.get("synthetic_ratio") is not None:     # vit_gan: each ratio of generated crops its own group
         model += f"-r{config['synthetic_ratio']:g}"
     return model if protocol == "documented" else f"{model}-{protocol}"
 

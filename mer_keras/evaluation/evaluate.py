@@ -122,11 +122,13 @@ def _score(run: RunDir, config: dict, dataset, test_items: list, split: dict, re
     task = task_module(dataset.task)
     scored, rows, header = task.score(kept, outputs, config, report_dir, n_resamples, proxy)
     metrics.update(scored)
-    if config.get("synthetic_ratio") is not None:       # vit_gan (issue 22): no verdict for leaky runs or R = 0
-        from mer_keras.evaluation.verdict import augmentation_verdict
+    if config.get("synthetic_ratio") is not None or config.get("synthetic_only"):
+        from mer_keras.evaluation.verdict import augmentation_verdict     # vit_gan (issue 22): no verdict for leaky
 
-        metrics["verdict"] = augmentation_verdict(metrics["verdict"], config)
-        metrics["synthetic_ratio"] = config["synthetic_ratio"]
+        metrics["verdict"] = augmentation_verdict(metrics["verdict"], config)   # runs, R = 0 or --synthetic-only
+        metrics["synthetic_ratio"] = config.get("synthetic_ratio")
+        if config.get("synthetic_only"):
+            metrics["synthetic_only"] = True
     if config.get("label_corruption"):      # train.py --swap-va-fraction (issue 24): an experiment, never a claim verdict
         metrics["label_corruption"] = {k: v for k, v in config["label_corruption"].items() if k != "swapped_item_ids"}
         metrics["verdict"] = {"outcome": "not applicable", "why": "valence and arousal were exchanged on purpose for "

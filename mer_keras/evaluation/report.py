@@ -9,7 +9,7 @@ import numpy as np
 
 from mer_keras.evaluation.format import fmt as _fmt
 from mer_keras.evaluation.tasks import task_module
-from mer_keras.evaluation.verdict import LEAKY_LABEL, METRIC_LABELS
+from mer_keras.evaluation.verdict import LEAKY_LABEL, METRIC_LABELS, TSTR_LABEL
 from mer_keras.models.baselines import SCORING_LABELS
 from mer_keras.runs import write_text
 from mer_keras.specs import load_spec
@@ -521,8 +521,9 @@ def write_gan_report(config: dict, quality: dict, report_dir: Path) -> Path:
 
 
 def augmentation_lines(config: dict) -> list[str]:
-    """vit_gan runs: the crop deviation, the generated crops and their GAN run, and (leaky) what leaked."""
-    if config.get("synthetic_ratio") is None:
+    """Runs of a model on crops (vit_gan): the crop deviation, the generated crops and their GAN run, (leaky) what
+    leaked, (``--synthetic-only``) that no real crop was trained on."""
+    if config.get("synthetic_ratio") is None and not config.get("synthetic_only"):
         return []
     lines = [f"- **Deviation from the {config['input_shape'][0]}-frame input:** {config['crop']['deviation']}."]
     synthetic, gan = config.get("synthetic") or {}, config.get("gan_run") or {}
@@ -539,9 +540,17 @@ def augmentation_lines(config: dict) -> list[str]:
             text = ", ".join(f"{k} {_fmt(v['mean'] if isinstance(v, dict) else v)}" for k, v in scores.items())
             lines.append(f"- The random test part of the pool itself ({config['leaky_test']['n_crops']} crops, each scored "
                          f"alone), as a leaky study would report it: {text}.")
+    elif config.get("synthetic_only"):
+        lines.append(f"- **TSTR:** {TSTR_LABEL}: {synthetic.get('generated_crops')} generated crops "
+                     f"in every epoch ({synthetic.get('labels')}), as many as the real crops an epoch of R = 0 holds, "
+                     f"from the generator of epoch {gan.get('selected_epoch')} of the GAN run `{gan.get('path')}`; no crop "
+                     "of a real training song was trained on (the scaler is fitted on their frames). Validation and test "
+                     "are real held-out songs. Not judged against a claim: it measures how much of the real songs' "
+                     "signal the generated crops carry.")
     elif config["synthetic_ratio"] == 0:
-        lines.append("- No generated crops (R = 0): the same ViT on the same crops, the control arm of the GAN "
-                     "augmentation experiment (not judged against the ViT + GAN claim).")
+        backbone = (config.get("crop") or {}).get("backbone", "ViT")
+        lines.append(f"- No generated crops (R = 0): the same {backbone} on the same crops, the control arm of the GAN "
+                     f"augmentation experiment (not judged against the {backbone} + GAN claim).")
     else:
         lines.append(f"- Training items: one fresh random crop of each of the {synthetic.get('real_songs')} training songs "
                      f"per epoch plus {synthetic.get('generated_crops')} generated crops (R = {config['synthetic_ratio']:g}; "

@@ -180,11 +180,19 @@ def summary_claim_verdict(all_metrics: list[dict], measured: float) -> dict:
 LEAKY_LABEL = "leaky (for illustration, never used for a verdict)"
 
 
+#: How every report names a run of ``--synthetic-only`` (train on synthetic, test on real).
+TSTR_LABEL = "trained on generated crops only (train on synthetic, test on real)"
+
+
 def augmentation_verdict(verdict: dict, config: dict) -> dict:
-    """A vit_gan run's verdict: none under the leaky protocol (its test songs' crops were trained on); none for
+    """A vit_gan run's verdict: none under the leaky protocol (its test songs' crops were trained on); none for a
+    run trained on generated crops only (``--synthetic-only``: it measures the generator, not the claim); none for
     R = 0, the control arm (the ViT + GAN claim is about augmented training); else ``verdict`` unchanged."""
     if config.get("protocol") == "leaky":
         return {"outcome": "not applicable", "why": f"protocol {LEAKY_LABEL}", "leaky": True}
+    if config.get("synthetic_only"):
+        return {"outcome": "not applicable", "why": f"{TSTR_LABEL}: a measure of the generated crops, not of the "
+                                                    "ViT + GAN claim (augmented training on real songs)", "tstr": True}
     if config.get("synthetic_ratio") == 0:
         return {"outcome": "not applicable",
                 "why": "R = 0: the same ViT on crops without generated ones, the control arm; the ViT + GAN claim is "

@@ -67,7 +67,7 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
              custom_layers=("mer_keras.models.cgan",), presets=True, trainer="mer_keras.training.gan:train_gan"),
     ModelRow("vit_gan", "keras", MUSIC_TASKS, "mer_keras.models.vit_gan:build_vit_gan", "mel", "vit_gan",
              custom_layers=("mer_keras.models.spec_augment", "mer_keras.models.vit_gan"), presets=True,
-             trainer="mer_keras.training.synthetic:train_vit_gan"),
+             trainer="mer_keras.training.synthetic:train_on_crops"),
     ModelRow("musicnn", "keras", MUSIC_TASKS, "mer_keras.models.musicnn_regressor:build_musicnn_regressor",
              "musicnn_mel", "musicnn", custom_layers=("mer_keras.models.musicnn_regressor",)),
     ModelRow("ridge", "sklearn", MUSIC_TASKS, "mer_keras.models.baselines:build_baseline", "handcrafted", "ridge"),
@@ -191,6 +191,13 @@ def build_model(name: str, frames: int, features: int, spec: dict | None = None,
 
 def models_with_role(role: str) -> list[str]:
     return [name for name, row in MODELS.items() if row.role == role]
+
+
+def models_on_crops() -> list[str]:
+    """The models trained on crops beside generated ones (their row's trainer is
+    ``mer_keras.training.synthetic:train_on_crops``): the ones ``--synthetic-ratio``, ``--synthetic-only``,
+    ``--gan-run`` and ``--protocol leaky`` apply to."""
+    return [name for name, row in MODELS.items() if row.trainer == "mer_keras.training.synthetic:train_on_crops"]
 
 
 def trainer_for(name: str):

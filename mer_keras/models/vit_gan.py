@@ -92,6 +92,12 @@ class CropMean(keras.layers.Layer):
         return super().get_config() | {"crop": self.crop}
 
 
+def crop_backbone(spec: dict) -> str:
+    """The model a spec of a model on crops runs on every crop: its ``crop.backbone`` (a registry name), default
+    ``"vit"``."""
+    return str((spec.get("crop") or {}).get("backbone", "vit"))
+
+
 def build_vit_gan(frames: int | None = None, features: int | None = None, spec: dict | None = None,
                   weights: str | None = None):
     """Build and compile the crop ViT.

@@ -1,10 +1,14 @@
 """``train.py --model vit_gan --synthetic-ratio R --gan-run DIR``: the ViT on crops of the training songs plus R
-generated crops per real one (issue 22), and the leaky protocol replayed for illustration.
+generated crops per real one (issue 22), train on synthetic / test on real (``--synthetic-only``), and the leaky
+protocol replayed for illustration. Every model on crops (a registry row whose trainer is
+:func:`train_on_crops`; its spec's ``crop.backbone``) trains here the same way.
 
 Song-level protocols (``documented``, ``tuned``): the split is the one every model uses for the seed; the
 GAN run must have been trained on exactly its training songs (:func:`mer_keras.training.gan.check_gan_run`).
 Training items: one fresh random 128-frame crop of every training song per epoch, plus ``round(R * n)``
 generated crops (labels drawn from the training songs' labels, generated once, in every epoch).
+``--synthetic-only`` (TSTR): ``n`` generated crops (as many as the real crops of an epoch, labels drawn the
+same way) and no real training crop at all; the scaler is still fitted on the real training songs' frames.
 Validation and test: the real held-out songs, whole clips, each heard as the mean over its crops (inside
 the model, :mod:`mer_keras.models.vit_gan`). :func:`check_heldout_real` is called where these parts are
 assembled and refuses any generated sample (or training song) on the held-out side. ``R = 0``: the same
@@ -115,14 +119,32 @@ def generate_crops(gan_run: Path, gan_config: dict, targets: np.ndarray, count: 
 
 
 def check_request(request) -> None:
-    """``--synthetic-ratio`` / ``--gan-run`` / ``--protocol`` of a vit_gan request, before any data is read."""
-    ratio = request.synthetic_ratio
-    if ratio is None:
-        raise SpecError("--model vit_gan needs --synthetic-ratio R (generated crops per real one; 0 = the same ViT on "
-                        "the same crops without generated ones)")
-    if ratio < 0:
+    """``--synthetic-ratio`` / ``--synthetic-only`` / ``--gan-run`` / ``--protocol`` of a request for a model on
+    crops (vit_gan), before any data is read.
+
+    Raises
+    ------
+    SpecError, RunError
+        One line naming the fix: no ratio (and no ``--synthetic-only``), a negative ratio, generated crops without
+        ``--gan-run``, ``--synthetic-only`` with a ratio or the leaky protocol, a ``--gan-run`` that is no run.
+    """
+    ratio, model = request.synthetic_ratio, request.model
+    if getattr(request, "synthetic_only", False):
+        if not request.gan_run:
+            raise SpecError(f"--synthetic-only trains {model} on generated crops only: give --gan-run DIR (a finished "
+                            "train.py --model gan run on the same dataset, target and seed)")
+        if ratio is not None:
+            raise SpecError(f"--synthetic-only trains on as many generated crops as an epoch holds real ones, instead of "
+                            f"them: drop --synthetic-ratio {ratio:g}")
+        if request.protocol == "leaky":
+            raise SpecError("--synthetic-only tests on the real held-out songs of the song split: use --protocol tuned "
+                            "or documented, not leaky")
+    elif ratio is None:
+        raise SpecError(f"--model {model} needs --synthetic-ratio R (generated crops per real one; 0 = the same model on "
+                        "the same crops without generated ones), or --synthetic-only with --gan-run DIR")
+    elif ratio < 0:
         raise SpecError(f"--synthetic-ratio {ratio:g}: give R >= 0 (generated crops per real crop)")
-    if ratio > 0 and not request.gan_run:
+    elif ratio > 0 and not request.gan_run:
         raise SpecError(f"--synthetic-ratio {ratio:g} needs --gan-run DIR (a finished train.py --model gan run on the "
                         "same dataset, target and seed)")
     if request.protocol == "leaky" and not request.gan_run:
@@ -132,57 +154,73 @@ def check_request(request) -> None:
                        "train.py --model gan")
 
 
-def train_vit_gan(request, prepared) -> RunDir:
-    """Train ``vit_gan`` (see the module's doc); returns the run."""
+def train_on_crops(request, prepared) -> RunDir:
+    """Train a model on crops (``vit_gan``; see the module's doc); returns the run."""
     from mer_keras.training.gan import check_gan_run
 
     check_request(request)
     ratio = request.synthetic_ratio
     gan_config = (check_gan_run(request.gan_run, prepared.choice, prepared.split, prepared.dataset.task)
                   if request.gan_run else None)
-    if gan_config and int(gan_config["crop"]["frames"]) != _spec(request, prepared)["crop"]["frames"]:
-        raise RunError(f"--gan-run {request.gan_run} makes {gan_config['crop']['frames']}-frame crops; vit_gan trains on "
-                       f"{_spec(request, prepared)['crop']['frames']}-frame crops (specs/vit_gan.yaml)")
+    crop = int(_spec(request, prepared)["crop"]["frames"])
+    if gan_config and int(gan_config["crop"]["frames"]) != crop:
+        raise RunError(f"--gan-run {request.gan_run} makes {gan_config['crop']['frames']}-frame crops; {request.model} "
+                       f"trains on {crop}-frame crops (specs/{request.model}.yaml)")
     if request.protocol == "leaky":
         return _train_leaky(request, prepared, gan_config, ratio)
     return _train_song_level(request, prepared, gan_config, ratio)
 
 
+#: The name the registry rows used before the crop models were generalised.
+train_vit_gan = train_on_crops
+
+
 def _spec(request, prepared) -> dict:
     from mer_keras.models.registry import resolved_spec
 
-    return resolved_spec("vit_gan", prepared.choice.features, request.preset)
+    return resolved_spec(request.model, prepared.choice.features, request.preset)
 
 
 def _plan(request, task: str, spec: dict) -> dict:
     from mer_keras.training.protocols import training_plan
 
     protocol = "tuned" if request.protocol == "leaky" else request.protocol
-    plan = training_plan(protocol, "vit_gan", task, spec["training"], epochs=request.epochs,
+    plan = training_plan(protocol, request.model, task, spec["training"], epochs=request.epochs,
                          batch_size=request.batch_size, patience=request.patience, ablations=request.ablate or ())
     if plan["utterance_norm"] or plan["class_weight"]:
-        raise SpecError("vit_gan trains on crops: utterance_norm and class_weight do not apply (specs/protocols.yaml)")
+        raise SpecError(f"{request.model} trains on crops: utterance_norm and class_weight do not apply "
+                        "(specs/protocols.yaml)")
     plan["protocol"] = request.protocol
     return plan
 
 
 def _model(request, spec: dict, n_features: int, plan: dict, steps: int, task: str):
-    """The crop ViT, compiled with the protocol's optimizer (the spec's own under documented)."""
+    """The model on crops, compiled with the protocol's optimizer (the spec's own under documented)."""
     from mer_keras.models.compile import compile_from_spec
     from mer_keras.models.registry import build_model
     from mer_keras.training.protocols import compile_settings
 
     options = {"weights": request.weights} if request.weights else {}
-    model = build_model("vit_gan", int(spec["crop"]["frames"]), n_features, spec, **options)
+    model = build_model(request.model, int(spec["crop"]["frames"]), n_features, spec, **options)
     if request.protocol != "documented":
         compile_from_spec(model, compile_settings(plan, steps), metrics=[])
     return model
 
 
-def _config(request, prepared, spec: dict, plan: dict, model, ratio: float, gan_config: dict | None, extra: dict) -> dict:
+def _backbone_label(spec: dict) -> str:
+    """``"ViT"`` / ``"CRNN"``: what sees the crops (the spec's ``crop.backbone``), for the run's texts."""
+    from mer_keras.models.vit_gan import crop_backbone
+
+    name = crop_backbone(spec)
+    return {"vit": "ViT", "crnn": "CRNN"}.get(name, name)
+
+
+def _config(request, prepared, spec: dict, plan: dict, model, ratio: float | None, gan_config: dict | None,
+            extra: dict) -> dict:
     from mer_keras.training.train import base_config
 
     crop = int(spec["crop"]["frames"])
+    synthetic_only = bool(getattr(request, "synthetic_only", False))
     return base_config(request, prepared) | {
         "protocol": request.protocol, "ablations": plan["ablations"],
         "validation_fold": prepared.split.get("validation_fold"), "test_fold": prepared.split.get("test_fold"),
@@ -194,25 +232,31 @@ def _config(request, prepared, spec: dict, plan: dict, model, ratio: float, gan_
                                                    "decay", "average_best", "augmentation")}
                        if request.protocol != "documented" else {}),
         "parameters": int(model.count_params()), "weights": request.weights or "random initialisation",
-        "preset": request.preset, "model_config": spec.get("model"), "claimed_parameters": None,
-        "synthetic_ratio": float(ratio),
-        "crop": {"frames": crop, "deviation": f"the ViT sees {crop}-frame crops (about {crop * 512 / 22050:.1f} s): "
-                                              "random crops of the training songs in training; every clip heard as the "
-                                              "mean over its crops at validation, test and predict time"},
+        "preset": request.preset, "model_config": spec.get("model") or {"layers": spec.get("layers")},
+        "claimed_parameters": None,
+        "synthetic_ratio": None if ratio is None else float(ratio), "synthetic_only": synthetic_only,
+        "crop": {"frames": crop, "backbone": _backbone_label(spec),
+                 "deviation": f"the {_backbone_label(spec)} sees {crop}-frame crops (about {crop * 512 / 22050:.1f} s): "
+                              + ("generated crops only in training" if synthetic_only else
+                                 "random crops of the training songs in training")
+                              + "; every clip heard as the mean over its crops at validation, test and predict time"},
         "gan_run": ({"path": str(Path(request.gan_run).resolve()), "selected_epoch": gan_config.get("selected_epoch"),
                      "quality": gan_config.get("quality")} if gan_config else None),
     } | extra
 
 
-def _train_song_level(request, prepared, gan_config: dict | None, ratio: float) -> RunDir:
+def _train_song_level(request, prepared, gan_config: dict | None, ratio: float | None) -> RunDir:
+    """Song-level protocols: real training crops plus ``round(R * n)`` generated ones, or (``--synthetic-only``,
+    train on synthetic / test on real) ``n`` generated crops and no real one; validation on real songs."""
     from mer_keras.training.fit import fit_model
     from mer_keras.training.gan import frame_rate
 
     spec = _spec(request, prepared)
     run, task, split = prepared.run, prepared.dataset.task, prepared.split
     if request.resume and run.state.is_file():
-        raise RunError(f"--resume of a vit_gan run is not supported yet (its generated crops would be drawn again); "
-                       f"train it afresh with another --out than {run.path}")
+        raise RunError(f"--resume of a {request.model} run is not supported yet (its generated crops would be drawn "
+                       f"again); train it afresh with another --out than {run.path}")
+    synthetic_only = bool(getattr(request, "synthetic_only", False))
     plan = _plan(request, task, spec)
     crop = int(spec["crop"]["frames"])
     (train_items, train_x), (val_items, val_x) = prepared.parts["train"], prepared.parts["validation"]
@@ -221,26 +265,39 @@ def _train_song_level(request, prepared, gan_config: dict | None, ratio: float) 
     train_x, val_x = scaler.transform(train_x), scaler.transform(val_x)
     train_y, val_y = encode_targets(train_items, task), encode_targets(val_items, task)
     valid = valid_frames(train_items, prepared.padded, train_x.shape[1], frame_rate(prepared.feature_spec.params))
-    count = int(round(ratio * len(train_items)))
+    # --synthetic-only: as many generated crops as an epoch holds real ones (one per training song), none real
+    count = len(train_items) if synthetic_only else int(round(ratio * len(train_items)))
     synthetic = (generate_crops(Path(request.gan_run), gan_config, train_y, count, request.seed + 7919, scaler,
                                 int(spec["synthetic"]["generate_batch"])) if count else None)
-    sources = {"train": [item.item_id for item in train_items] + [f"{GENERATED}{k}" for k in range(count)],
+    real = slice(0, 0) if synthetic_only else slice(None)       # the real training crops the batches may draw from
+    sources = {"train": [item.item_id for item in train_items[real]] + [f"{GENERATED}{k}" for k in range(count)],
                "validation": [item.item_id for item in val_items], "test": list(split["test"])}
     check_heldout_real(sources, split)
-    batches = CropBatches(train_x, train_y, valid, crop, plan["batch_size"], seed=request.seed, synthetic=synthetic,
-                          augmentation=plan["augmentation"])
+    batches = CropBatches(train_x[real], train_y[real], valid[real], crop, plan["batch_size"], seed=request.seed,
+                          synthetic=synthetic, augmentation=plan["augmentation"])
     model = _model(request, spec, train_x.shape[-1], plan, len(batches), task)
+    labels = "drawn with replacement from the training songs' labels"
+    if synthetic_only:
+        record = {"generated_crops": count, "real_songs": len(train_items), "real_crops_trained_on": 0, "labels": labels,
+                  "crops_per_epoch": batches.n_items,
+                  "note": "train on synthetic, test on real: an epoch holds every generated crop and no real crop, as "
+                          "many crops as an epoch of R = 0 holds real ones; the scaler is fitted on the real training "
+                          "songs' frames; validation and test are real held-out songs"}
+    else:
+        record = {"generated_crops": count, "real_songs": len(train_items), "labels": labels,
+                  "crops_per_epoch": batches.n_items,
+                  "note": "an epoch holds every real song once (a fresh random crop) and every "
+                          f"generated crop: R = {ratio:g} gives {batches.n_items / len(train_items):.2f}x "
+                          "the optimizer steps of R = 0 per epoch"}
     config = _config(request, prepared, spec, plan, model, ratio, gan_config,
-                     {"synthetic": {"generated_crops": count, "real_songs": len(train_items),
-                                    "labels": "drawn with replacement from the training songs' labels",
-                                    "crops_per_epoch": batches.n_items,
-                                    "note": "an epoch holds every real song once (a fresh random crop) and every "
-                                            f"generated crop: R = {ratio:g} gives {batches.n_items / len(train_items):.2f}x "
-                                            "the optimizer steps of R = 0 per epoch"},
-                      "leak_guard": "passed: validation and test hold real held-out songs only"})
+                     {"synthetic": record, "leak_guard": "passed: validation and test hold real held-out songs only"
+                                                         + ("; training holds generated crops only" if synthetic_only else "")})
     run.write_config(config)
-    _log(f"model vit_gan: {config['parameters']:,} parameters; {len(train_items)} training songs ({crop}-frame crops) + "
-         f"{count} generated crops (R = {ratio:g}); early stopping on {len(val_items)} whole validation clips")
+    trained_on = (f"{count} generated crops only (train on synthetic, test on real; labels of the {len(train_items)} "
+                  "training songs)" if synthetic_only else
+                  f"{len(train_items)} training songs ({crop}-frame crops) + {count} generated crops (R = {ratio:g})")
+    _log(f"model {request.model}: {config['parameters']:,} parameters; {trained_on}; early stopping on "
+         f"{len(val_items)} whole validation clips")
     started = time.time()
     state = fit_model(model, None, (val_x, val_y), run, epochs=plan["epochs"], batch_size=plan["batch_size"],
                       patience=plan["patience"], monitor=plan["monitor"], mode=plan["mode"], min_delta=plan["min_delta"],
@@ -277,7 +334,7 @@ def _train_leaky(request, prepared, gan_config: dict, ratio: float) -> RunDir:
     spec = _spec(request, prepared)
     run, task, split = prepared.run, prepared.dataset.task, prepared.split
     if request.resume and run.state.is_file():
-        raise RunError(f"--resume of a leaky vit_gan run is not supported; train it afresh with another --out than {run.path}")
+        raise RunError(f"--resume of a leaky {request.model} run is not supported; train it afresh with another --out than {run.path}")
     plan = _plan(request, task, spec)
     crop, per_song = int(spec["crop"]["frames"]), int(spec["leaky"]["crops_per_song"])
     by_id = prepared.dataset.by_id()
@@ -322,7 +379,7 @@ def _train_leaky(request, prepared, gan_config: dict, ratio: float) -> RunDir:
                      {"leaky": leak | {"label": LEAKY_LABEL, "split": "random, crop level, proportions of the song split"},
                       "leak_guard": "not applied: the leaky protocol puts generated and test-song crops on every side"})
     run.write_config(config)
-    _log(f"model vit_gan, protocol {LEAKY_LABEL}: {len(pool_x)} pooled crops ({count} generated) split at random: "
+    _log(f"model {request.model}, protocol {LEAKY_LABEL}: {len(pool_x)} pooled crops ({count} generated) split at random: "
          f"{len(parts['train'])} train / {len(parts['validation'])} validation / {len(parts['test'])} test; "
          f"{leak['test_songs_with_a_crop_in_training']} of {len(test_songs)} test songs have crops in training")
     started = time.time()

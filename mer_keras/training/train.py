@@ -56,6 +56,7 @@ class TrainRequest:
     backbone: str | None = None          # musicnn: frozen (its spec's default) / finetune / scratch
     synthetic_ratio: float | None = None  # vit_gan: generated crops per real crop (0 = the same ViT on crops, no GAN)
     gan_run: str | None = None           # vit_gan: the GAN run (train.py --model gan) whose generator makes them
+    synthetic_only: bool = False         # vit_gan: train on generated crops only, test on real songs (TSTR)
     swap_va_fraction: float | None = None  # valence/arousal exchanged for this seeded share of TRAINING songs (label_swap)
     command: str = ""
 
@@ -83,7 +84,9 @@ def default_out(request: TrainRequest, choice: DataChoice) -> Path:
     backbone = f"-{request.backbone}" if request.backbone else ""
     if request.swap_va_fraction:
         backbone += f"-swapva{round(100 * request.swap_va_fraction)}"
-    if request.synthetic_ratio is not None:
+    if request.synthetic_only:
+        backbone += "-tstr"             # train on synthetic, test on real
+    elif request.synthetic_ratio is not None:
         backbone += f"-r{request.synthetic_ratio:g}"
     name = (f"{request.model}-{choice.dataset}-{choice.target}-{choice.features}{backbone}{labels}{protocol}"
             f"-seed{request.seed}{fold}")
@@ -273,15 +276,19 @@ def train(request: TrainRequest) -> RunDir:
 def _own_trainer(request: TrainRequest):
     """The trainer of a model trained outside the shared loops (registry ``trainer``: the GAN, vit_gan), or None;
     the options only such models take are refused, in one line, for the others."""
-    from mer_keras.models.registry import trainer_for
+    from mer_keras.models.registry import models_on_crops, trainer_for
 
     trainer = trainer_for(request.model)
-    if request.protocol == "leaky" and trainer is None:
+    crop_models = " / ".join(models_on_crops())
+    if request.protocol == "leaky" and request.model not in models_on_crops():
         raise SpecError("--protocol leaky (GAN augmentation replayed before a random split, for illustration) applies to "
-                        f"vit_gan only, not to {request.model}")
-    if (request.synthetic_ratio is not None or request.gan_run) and trainer is None:
-        raise SpecError(f"--synthetic-ratio and --gan-run apply to vit_gan (the ViT on real plus generated crops), not to "
+                        f"{crop_models} only, not to {request.model}")
+    if request.synthetic_only and request.model not in models_on_crops():
+        raise SpecError(f"--synthetic-only (train on generated crops, test on real songs) applies to {crop_models}, not to "
                         f"{request.model}")
+    if (request.synthetic_ratio is not None or request.gan_run) and trainer is None:
+        raise SpecError(f"--synthetic-ratio and --gan-run apply to {crop_models} (a model on real plus generated crops), "
+                        f"not to {request.model}")
     if trainer and request.distribution not in (None, "none"):
         raise SpecError(f"--distribution {request.distribution} does not apply to {request.model} yet (one process)")
     check = getattr(sys.modules[trainer.__module__], "check_request", None) if trainer else None

@@ -1,0 +1,124 @@
+"""Models on crops beside a GAN (issue 22), end to end on tiny 4Q data: train on synthetic / test on real
+(``--synthetic-only``). Sizes come from the specs' `tiny` presets, so each step compiles in seconds."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from mer_keras.cli import evaluate_main, train_main
+from mer_keras.data.registry import DataChoice
+from mer_keras.evaluation.verdict import TSTR_LABEL
+from mer_keras.training import fit, synthetic
+from mer_keras.training.crops import CropBatches
+from mer_keras.training.synthetic import GENERATED, check_heldout_real
+from mer_keras.training.train import TrainRequest, default_out
+from tests.conftest import make_4q
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory):
+    root = tmp_path_factory.mktemp("gan_crops")
+    return {"root": root, "data": str(make_4q(root / "data")), "cache": str(root / "cache")}
+
+
+def common(workspace, preset: bool = True) -> list[str]:
+    return [*(["--preset", "tiny"] if preset else []), "--epochs", "1", "--batch-size", "4", "--workers", "1",
+            "--data", workspace["data"], "--cache", workspace["cache"]]
+
+
+@pytest.fixture(scope="module")
+def gan_run(workspace):
+    run = workspace["root"] / "gan"
+    assert train_main(["--model", "gan", "--out", str(run), *common(workspace)]) == 0
+    return run
+
+
+class SpyBatches(CropBatches):
+    """CropBatches that keep every training batch they serve."""
+
+    made: list = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.served = []
+        SpyBatches.made.append(self)
+
+    def __getitem__(self, index):
+        x, y = super().__getitem__(index)
+        self.served.append(np.array(x))
+        return x, y
+
+
+def test_synthetic_only_trains_on_generated_crops_and_tests_on_real_songs(gan_run, workspace, monkeypatch, capsys):
+    sources_seen, validation_seen = [], []
+    fit_model = fit.fit_model
+
+    def guard(sources, split):
+        sources_seen.append((sources, split))
+        return check_heldout_real(sources, split)
+
+    def fit_spy(model, train, validation, *args, **kwargs):
+        validation_seen.append(validation)
+        return fit_model(model, train, validation, *args, **kwargs)
+
+    SpyBatches.made = []
+    monkeypatch.setattr(synthetic, "check_heldout_real", guard)
+    monkeypatch.setattr(synthetic, "CropBatches", SpyBatches)
+    monkeypatch.setattr(fit, "fit_model", fit_spy)
+    run = workspace["root"] / "tstr"
+    # documented protocol: no augmentation, so every served crop is a generated crop exactly as generated
+    assert train_main(["--model", "vit_gan", "--synthetic-only", "--gan-run", str(gan_run), "--out", str(run),
+                       *common(workspace)]) == 0
+    (sources, split), = sources_seen
+    assert sources["train"] and all(i.startswith(GENERATED) for i in sources["train"])
+    assert len(sources["train"]) == len(split["train"])          # as many as the real crops of an epoch
+    assert sources["validation"] == split["validation"] and sources["test"] == split["test"]
+
+    batches, = SpyBatches.made
+    assert batches.n_real == 0 and len(batches.features) == 0 and batches.n_items == len(split["train"])
+    generated = batches.synthetic[0].reshape(len(batches.synthetic[0]), -1)
+    served = np.concatenate(batches.served)
+    assert len(served) >= batches.n_items
+    for crop in served.reshape(len(served), -1):           # each one of the generated crops, none a real one
+        assert np.isclose(generated, crop, atol=1e-6).all(axis=1).any()
+
+    (val_x, val_y), = validation_seen                       # whole real validation clips, not crops
+    assert val_x.shape[:2] == (len(split["validation"]), 1292) and len(val_y) == len(split["validation"])
+
+    config = json.loads((run / "config.json").read_text())
+    assert config["synthetic_only"] is True and config["synthetic_ratio"] is None
+    assert config["synthetic"]["real_crops_trained_on"] == 0
+    assert config["synthetic"]["generated_crops"] == len(split["train"])
+    assert "generated crops only" in config["crop"]["deviation"]
+    assert evaluate_main([str(run), "--resamples", "20"]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n_test"] == len(split["test"]) and metrics["synthetic_only"] is True
+    assert metrics["verdict"]["outcome"] == "not applicable" and metrics["verdict"]["tstr"] is True
+    assert TSTR_LABEL in (run / "report.md").read_text()
+    assert TSTR_LABEL == "trained on generated crops only (train on synthetic, test on real)"
+
+
+def test_synthetic_only_run_name():
+    choice = DataChoice("4q", "data", "va", "mel")
+    request = TrainRequest(model="vit_gan", synthetic_only=True, gan_run="gan", protocol="tuned", seed=0)
+    assert default_out(request, choice).name == "vit_gan-4q-va-mel-tstr-tuned-seed0"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--model", "vit_gan", "--synthetic-only"], "--synthetic-only trains vit_gan on generated crops only: give --gan-run"),
+    (["--model", "vit_gan", "--synthetic-only", "--gan-run", "GAN", "--synthetic-ratio", "1"], "drop --synthetic-ratio"),
+    (["--model", "vit_gan", "--synthetic-only", "--gan-run", "GAN", "--protocol", "leaky"], "not leaky"),
+    (["--model", "crnn", "--synthetic-only", "--gan-run", "GAN"], "--synthetic-only (train on generated crops"),
+    (["--model", "gan", "--synthetic-only"], "not to gan"),
+])
+def test_bad_synthetic_only_requests_are_one_line(argv, message, gan_run, workspace, capsys):
+    out = workspace["root"] / "refused"
+    argv = [str(gan_run) if arg == "GAN" else arg for arg in argv]
+    capsys.readouterr()
+    assert train_main([*argv, "--out", str(out), *common(workspace)]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and err.count("error:") == 1, err
+    assert not out.exists()
