@@ -40,7 +40,8 @@ def _ablations():
 def train_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="train.py", description="Train a model; writes a run directory.")
     parser.add_argument("--model", default="crnn", help="music: crnn (default), vit, ast, musicnn (see --backbone), ridge, "
-                                                         "svr, xgboost, gan (a conditional spectrogram GAN), vit_gan (see "
+                                                         "svr, xgboost, gan (a conditional spectrogram GAN), vit_gan and "
+                                                         "crnn_gan (the ViT / the CRNN on crops beside generated ones: see "
                                                          "--synthetic-ratio); speech: cnn_lstm, attn_crnn, svc, logreg")
     parser.add_argument("--dataset", choices=["deam", "4q", "ravdess", "cremad", "emodb"],
                         help="default: DEAM if its inputs are found, else 4Q; ravdess / cremad / emodb: 6-class speech emotion "
@@ -78,7 +79,7 @@ def train_parser() -> argparse.ArgumentParser:
     parser.add_argument("--protocol", choices=["documented", "tuned", "leaky"], default="documented",
                         help="Keras models: 'documented' (default; the spec's training exactly, used for the documents' "
                              "verdicts) or 'tuned' (the same layers trained as fairly as the project can: "
-                             "specs/protocols.yaml); vit_gan only: 'leaky' (generated crops pooled with every song's crops "
+                             "specs/protocols.yaml); vit_gan / crnn_gan only: 'leaky' (generated crops pooled with every song's crops "
                              "before a random split: for illustration, never used for a verdict)")
     parser.add_argument("--ablate", action="append", metavar="CHOICE",
                         help="with --protocol tuned: turn one tuned choice off to measure it on validation songs "
@@ -102,12 +103,12 @@ def train_parser() -> argparse.ArgumentParser:
                              "trains), 'finetune' (trained too, at a tenth of the head's learning rate) or 'scratch' (the "
                              "same layers randomly initialised: the control); other models refuse it")
     parser.add_argument("--synthetic-ratio", type=float, metavar="R",
-                        help="vit_gan: R generated crops per real training crop (0: the same ViT on the same crops "
+                        help="vit_gan / crnn_gan: R generated crops per real training crop (0: the same model on the same crops "
                              "without generated ones, the control)")
-    parser.add_argument("--gan-run", metavar="DIR", help="vit_gan: the run of train.py --model gan whose generator makes "
+    parser.add_argument("--gan-run", metavar="DIR", help="vit_gan / crnn_gan: the run of train.py --model gan whose generator makes "
                                                          "the crops (same dataset, target and seed)")
     parser.add_argument("--synthetic-only", action="store_true",
-                        help="vit_gan: train on generated crops only (as many as the real crops of an epoch, labels drawn "
+                        help="vit_gan / crnn_gan: train on generated crops only (as many as the real crops of an epoch, labels drawn "
                              "from the training songs'), validate and test on real held-out songs: train on synthetic, "
                              "test on real (needs --gan-run; run name ...-tstr-...)")
     parser.add_argument("--swap-va-fraction", type=float, metavar="F",

@@ -122,3 +122,21 @@ def test_bad_synthetic_only_requests_are_one_line(argv, message, gan_run, worksp
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err and err.count("error:") == 1, err
     assert not out.exists()
+
+
+def test_crnn_gan_trains_on_real_and_generated_crops_and_evaluates(gan_run, workspace, capsys):
+    """The documented CRNN on crops, trained like vit_gan (R = 1, tuned), scored on whole real test clips."""
+    run = workspace["root"] / "crnn_gan"
+    assert train_main(["--model", "crnn_gan", "--synthetic-ratio", "1", "--gan-run", str(gan_run), "--protocol", "tuned",
+                       "--out", str(run), *common(workspace, preset=False)]) == 0
+    config = json.loads((run / "config.json").read_text())
+    split = json.loads((run / "split.json").read_text())
+    assert config["model"] == "crnn_gan" and config["parameters"] == 479_138 and config["synthetic_ratio"] == 1.0
+    assert config["synthetic"]["generated_crops"] == len(split["train"]) and config["crop"]["backbone"] == "CRNN"
+    assert config["training"]["augmentation"]["time_width"] == 4          # the tuned masks scaled to the crop
+    assert config["input_shape"] == [1292, 128] and config["model_config"]["layers"][0]["filters"] == 32
+    assert evaluate_main([str(run), "--resamples", "20"]) == 0
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["n_test"] == len(split["test"]) and metrics["verdict"]["outcome"] == "not applicable"
+    report = (run / "report.md").read_text()
+    assert "the CRNN sees 128-frame crops" in report and "Leak guard: passed" in report

@@ -136,7 +136,7 @@ def test_bad_requests_are_one_line(extra, message, gan_run, workspace, capsys):
 def test_other_models_refuse_gan_options(workspace, capsys):
     assert train_main(["--model", "crnn", "--protocol", "leaky", "--data", workspace["data"],
                        "--out", str(workspace["root"] / "no")]) == 2
-    assert "applies to vit_gan only" in capsys.readouterr().err
+    assert "applies to vit_gan / crnn_gan only" in capsys.readouterr().err
     assert train_main(["--model", "gan", "--protocol", "tuned", "--data", workspace["data"],
                        "--out", str(workspace["root"] / "no")]) == 2
     assert "the GAN trains by specs/gan.yaml" in capsys.readouterr().err

@@ -39,7 +39,7 @@ class ModelRow:
     documented : whether the study's specification inconsistencies (``known_inconsistencies``) are about it.
     role : for side-by-side comparisons of a document's claims: ``"claimed_smaller"`` / ``"compared_with"``.
     trainer : ``"module:function(request, prepared)"`` that trains it instead of its family's loop (the GAN; the
-        ViT on crops with generated ones).
+        models on crops with generated ones, vit_gan and crnn_gan).
     """
 
     name: str
@@ -67,6 +67,9 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
              custom_layers=("mer_keras.models.cgan",), presets=True, trainer="mer_keras.training.gan:train_gan"),
     ModelRow("vit_gan", "keras", MUSIC_TASKS, "mer_keras.models.vit_gan:build_vit_gan", "mel", "vit_gan",
              custom_layers=("mer_keras.models.spec_augment", "mer_keras.models.vit_gan"), presets=True,
+             trainer="mer_keras.training.synthetic:train_on_crops"),
+    ModelRow("crnn_gan", "keras", MUSIC_TASKS, "mer_keras.models.vit_gan:build_crop_model", "mel", "crnn_gan",
+             custom_layers=("mer_keras.models.projected_lstm", "mer_keras.models.vit_gan"),
              trainer="mer_keras.training.synthetic:train_on_crops"),
     ModelRow("musicnn", "keras", MUSIC_TASKS, "mer_keras.models.musicnn_regressor:build_musicnn_regressor",
              "musicnn_mel", "musicnn", custom_layers=("mer_keras.models.musicnn_regressor",)),
@@ -167,6 +170,15 @@ def resolved_spec(name: str, features: str, preset: str | None = None) -> dict:
 def _builder(row: ModelRow):
     module_name, function_name = row.builder.split(":")
     return getattr(importlib.import_module(module_name), function_name)
+
+
+def model_builder(name: str):
+    """The builder function of Keras model ``name`` (its row's ``builder``): the models on crops build their
+    backbone (``crop.backbone`` of their spec) with it."""
+    row = get_row(name)
+    if row.family != "keras":
+        raise SpecError(f"no Keras builder for {name!r} (a {row.family} model)")
+    return _builder(row)
 
 
 def build_model(name: str, frames: int, features: int, spec: dict | None = None, **options):

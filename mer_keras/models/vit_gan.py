@@ -12,6 +12,10 @@ the model takes ``(batch, frames, features)`` for any ``frames``:
 
 So train.py, evaluate.py and predict.py feed the model what they feed every model; the crop averaging is
 inside it and saved with it (:class:`ClipCrops`, :class:`CropMean`).
+
+The same holds for every model on crops (:func:`build_crop_model`): the spec's ``crop.backbone`` names the
+registry model each crop goes through (``vit`` for ``vit_gan``; ``crnn`` for ``crnn_gan``, the documented
+CRNN of ``specs/crnn.yaml`` on 128-frame crops, ``specs/crnn_gan.yaml``).
 """
 
 from __future__ import annotations
@@ -98,39 +102,75 @@ def crop_backbone(spec: dict) -> str:
     return str((spec.get("crop") or {}).get("backbone", "vit"))
 
 
-def build_vit_gan(frames: int | None = None, features: int | None = None, spec: dict | None = None,
-                  weights: str | None = None):
-    """Build and compile the crop ViT.
+def build_crop_model(frames: int | None = None, features: int | None = None, spec: dict | None = None,
+                     weights: str | None = None):
+    """Build and compile a model on crops: the spec's ``crop.backbone`` (a registry model, built by its row's
+    builder from this spec, on ``crop.frames``-frame inputs) applied to every crop of a clip, the clip's output the
+    mean over its crops.
 
     Parameters
     ----------
     frames : int, optional
         Ignored: the model takes clips of any length (the crop is the spec's ``crop.frames``).
     features : int, optional
-        Features per frame; default the spec's 128 mel bins.
+        Features per frame; default the spec's ``input.features`` (128 mel bins).
     spec : dict, optional
-        A parsed ``specs/vit_gan.yaml`` (default: the file).
+        A parsed ``specs/vit_gan.yaml`` / ``specs/crnn_gan.yaml`` (default: specs/vit_gan.yaml).
     weights : str, optional
-        ``--weights`` for the ViT on crops (as :func:`mer_keras.models.vit.build_vit`).
+        ``--weights`` for a backbone that takes pretrained weights (the ViT: as
+        :func:`mer_keras.models.vit.build_vit`).
+
+    Returns
+    -------
+    keras.Model mapping (batch, frames, features) -> (batch, 2) in [-1, 1]: (valence, arousal), the mean over
+    the clip's crops. The backbone is its layer ``<backbone>_on_crops`` (e.g. ``vit_on_crops``).
+
+    Raises
+    ------
+    SpecError
+        ``weights`` given for a backbone that takes none, or an unknown backbone.
+    """
+    import inspect
+
+    from mer_keras.models.compile import compile_from_spec
+    from mer_keras.models.registry import model_builder
+    from mer_keras.specs import load_spec
+
+    spec = spec or load_spec("vit_gan")
+    backbone = crop_backbone(spec)
+    crop = int(spec["crop"]["frames"])
+    features = int(features or spec["input"]["features"])
+    build = model_builder(backbone)
+    options = {}
+    if weights:
+        if "weights" not in inspect.signature(build).parameters:
+            raise SpecError(f"--weights does not apply to model {spec.get('name')} (its crops go through the {backbone}, "
+                            "which takes no pretrained weights); drop --weights")
+        options["weights"] = weights
+    inner_spec = copy.deepcopy(spec)
+    inner_spec["name"] = f"{backbone}_on_crops"
+    network = build(crop, features, inner_spec, **options)
+    clips = keras.Input((None, features), name="frames")
+    crops = ClipCrops(crop, name="clip_crops")(clips)
+    outputs = CropMean(crop, name="crop_mean")([network(crops), clips])
+    model = keras.Model(clips, outputs, name=spec.get("name", "vit_gan"))
+    compile_from_spec(model, spec["training"])
+    return model
+
+
+def build_vit_gan(frames: int | None = None, features: int | None = None, spec: dict | None = None,
+                  weights: str | None = None):
+    """Build and compile the crop ViT (:func:`build_crop_model` with ``specs/vit_gan.yaml``, whose backbone is the
+    ViT of :func:`mer_keras.models.vit.build_vit`).
+
+    Parameters
+    ----------
+    frames, features, spec, weights
+        As :func:`build_crop_model`; ``spec`` defaults to specs/vit_gan.yaml.
 
     Returns
     -------
     keras.Model mapping (batch, frames, features) -> (batch, 2) in [-1, 1]: (valence, arousal), the mean over
     the clip's crops.
     """
-    from mer_keras.models.compile import compile_from_spec
-    from mer_keras.models.vit import build_vit
-    from mer_keras.specs import load_spec
-
-    spec = spec or load_spec("vit_gan")
-    crop = int(spec["crop"]["frames"])
-    features = int(features or spec["input"]["features"])
-    inner_spec = copy.deepcopy(spec)
-    inner_spec["name"] = "vit_on_crops"
-    vit = build_vit(crop, features, inner_spec, weights=weights)
-    clips = keras.Input((None, features), name="frames")
-    crops = ClipCrops(crop, name="clip_crops")(clips)
-    outputs = CropMean(crop, name="crop_mean")([vit(crops), clips])
-    model = keras.Model(clips, outputs, name=spec.get("name", "vit_gan"))
-    compile_from_spec(model, spec["training"])
-    return model
+    return build_crop_model(frames, features, spec, weights=weights)
