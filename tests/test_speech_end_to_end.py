@@ -44,6 +44,9 @@ def test_cnn_lstm_and_attn_crnn_side_by_side(ravdess_dir, tmp_path, capsys):
     assert set(metrics["recall"]) == set(EMOTIONS)
     assert len(metrics["confusion_matrix"]["rows_true_columns_predicted"]) == 6
     assert {"accuracy", "macro_f1"} <= set(metrics["bootstrap"])
+    history = (runs["cnn_lstm"] / "history.csv").read_text().splitlines()
+    assert metrics["fit"]["figure"] == "accuracy" and metrics["fit"]["epochs"] == len(history) - 1
+    assert 0 <= metrics["fit"]["train"] <= 1 and 0 <= metrics["fit"]["validation"] <= 1
     verdict = metrics["verdict"]
     assert verdict["claimed"] == [0.60, 0.65] and verdict["outcome"] in {"below claim", "above claim", "consistent"}
     assert "RAVDESS" in verdict["caveat"]

@@ -140,6 +140,11 @@ def _score(run: RunDir, config: dict, dataset, test_items: list, split: dict, re
                           f"{config['model']} feature importance (gain), top {len(importances)}")
     history = run.read_history()
     if history:
+        from mer_keras.evaluation.fit import fit_figures
+
+        fit = fit_figures(history, config.get("best_epoch"))
+        if fit:
+            metrics["fit"] = fit        # training against validation figure at the selected epoch (no test item)
         plots.learning_curves(history, report_dir / "learning_curves.png", f"{config['model']} on {config['dataset_name']}",
                               **({"ylabel": task.CURVE_LABEL} if task.CURVE_LABEL else {}))
     write_csv(report_dir / "predictions.csv", header, rows)

@@ -409,6 +409,11 @@ def write_speech_claims_report(result: dict, report_dir: Path) -> Path:
         name = row["model"] if protocol != "-" else f"{row['model']} ([{row['label']}](../{row['label']}/report.md))"
         lines.append(f"| {name} | {protocol} | {len(row['folds'])} | " + " | ".join(cells) +
                      f" | {len(row['collapsed'])} of {len(row['folds'])} |")
+    if result.get("fit"):
+        lines += ["", "## Why the deep models stay below the best yardstick", "",
+                  "The training fit at each run's selected epoch (history.csv: accuracy on the run's augmented training "
+                  "batches against its validation speakers'; no test item), mean over folds:", ""]
+        lines += [f"- {d['sentence']}" for d in result["fit"]]
     crosses = [(p, row) for p, entry in result["protocols"].items() for row in entry["cross"].values()]
     if crosses:
         lines += ["", "## Cross-corpus", "", "The same fold runs scored on the other corpus (its six shared classes, every "

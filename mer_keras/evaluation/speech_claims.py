@@ -74,7 +74,41 @@ FIGURES = {
     "parameters": lambda m: (m.get("resources") or {}).get("parameters"),
     "peak_rss_mib": lambda m: (m.get("resources") or {}).get("peak_rss_mib"),
     "recall_spread": _recall_spread,
+    "train_fit": lambda m: (m.get("fit") or {}).get("train") if (m.get("fit") or {}).get("figure") == "accuracy" else None,
+    "validation_fit": lambda m: (m.get("fit") or {}).get("validation") if (m.get("fit") or {}).get("figure") == "accuracy" else None,
 }
+
+# Training accuracy (selected epoch) within this margin of the validation accuracy: the model does not fit its
+# training clips better than clips of unseen speakers (underfits); a gap above OVERFIT_GAP: it overfits.
+UNDERFIT_GAP, OVERFIT_GAP = 0.05, 0.15
+
+
+def fit_diagnosis(row: dict, yardstick: dict | None) -> dict | None:
+    """Why a deep model stays below the best classic yardstick, from its training fit (``train_fit``: training
+    accuracy at the selected epoch; ``validation_fit``: validation accuracy there), or None without fit figures.
+
+    Returns ``{"model", "protocol", "accuracy", "train", "validation", "yardstick", "yardstick_accuracy",
+    "diagnosis", "sentence"}``; ``diagnosis`` is ``underfits``, ``overfits`` or ``neither clearly``."""
+    train, val = row.get("train_fit") or {}, row.get("validation_fit") or {}
+    if train.get("mean") is None or val.get("mean") is None:
+        return None
+    gap = train["mean"] - val["mean"]
+    stick = (yardstick or {}).get("accuracy", {}).get("mean")
+    diagnosis = "underfits" if gap < UNDERFIT_GAP else "overfits" if gap > OVERFIT_GAP else "neither clearly"
+    said = {"underfits": "it underfits: its accuracy on its own (augmented) training clips is no better than on the "
+                         "validation speakers' clips, so more epochs, capacity or a gentler regulariser are the levers "
+                         "to try, not more regularisation",
+            "overfits": "it overfits: it fits its training clips far better than unseen speakers' clips, so more "
+                        "speakers or stronger regularisation are the levers",
+            "neither clearly": "neither a clear underfit nor a clear overfit"}[diagnosis]
+    below = (f"; even its training accuracy is below the yardstick's test accuracy ({stick:.3f}, {yardstick['label']})"
+             if stick is not None and train["mean"] < stick else "")
+    sentence = (f"{row['model']} ({row['protocol'] or 'documented'}): test accuracy {row['accuracy']['mean']:.3f}; "
+                f"at the selected epoch, training accuracy {train['mean']:.3f} against validation {val['mean']:.3f} "
+                f"(mean over {train['n']} folds): {said}{below}.")
+    return {"model": row["model"], "protocol": row["protocol"], "accuracy": row["accuracy"]["mean"], "train": train["mean"],
+            "validation": val["mean"], "yardstick": (yardstick or {}).get("label"), "yardstick_accuracy": stick,
+            "diagnosis": diagnosis, "sentence": sentence}
 
 
 def group_row(group: dict) -> dict:
@@ -222,6 +256,9 @@ def judge_speech_claims(in_corpus: list[Path], cross: list[Path], yardsticks: li
         if all(model in models for model in PAIR):
             entry["claims"] = _claims(models[PAIR[0]], models[PAIR[1]], rows, cross_by.get(protocol, {}), estimates)
         result["protocols"][protocol] = entry
+    best_stick = max(result["yardsticks"], key=lambda r: r["accuracy"]["mean"] or 0.0, default=None)
+    result["fit"] = [d for entry in result["protocols"].values() for row in entry["rows"].values()
+                     if (d := fit_diagnosis(row, best_stick)) and (best_stick is None or d["accuracy"] < (d["yardstick_accuracy"] or 0))]
     out = Path(out)
     write_json(out / "metrics.json", result)
     write_speech_claims_report(result, out)

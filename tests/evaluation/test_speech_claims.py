@@ -109,3 +109,54 @@ def test_missing_summary_is_one_clear_error(tmp_path):
     with pytest.raises(RunError, match="missing"):
         speech_claims.load_group(folder)
     assert speech_claims.main(["--in-corpus", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) != 0
+
+
+def test_models_below_the_yardstick_get_a_fit_diagnosis(tmp_path):
+    folders, _ = _groups(tmp_path, cnn_acc=[0.30, 0.31, 0.29, 0.33, 0.30], attn_acc=[0.40, 0.42, 0.41, 0.43, 0.40],
+                         cnn_cross=[0.2] * 5, attn_cross=[0.2] * 5)
+    fits = {"cnn": (0.36, 0.35), "attn": (0.80, 0.45)}          # (training, validation) accuracy at the best epoch
+    for folder, (train, val) in fits.items():
+        for path in (tmp_path / folder).glob("*/metrics.json"):
+            data = json.loads(path.read_text())
+            data["fit"] = {"figure": "accuracy", "train": train, "validation": val}
+            path.write_text(json.dumps(data))
+    flat = dict.fromkeys(CLASSES, 0.5)
+    stick = _write_group(tmp_path / "svc", "svc", [_run(f"svc-test{k}of5", k, 0.52, 1, 10.0, 0, 900.0, flat, protocol=None)
+                                                   for k in range(5)])
+    result = speech_claims.judge_speech_claims(folders, [], [stick], tmp_path / "out", "cmd")
+    by_model = {d["model"]: d for d in result["fit"]}
+    assert by_model["cnn_lstm"]["diagnosis"] == "underfits" and by_model["attn_crnn"]["diagnosis"] == "overfits"
+    assert by_model["cnn_lstm"]["train"] == pytest.approx(0.36) and by_model["cnn_lstm"]["yardstick_accuracy"] == pytest.approx(0.52)
+    assert "even its training accuracy is below the yardstick" in by_model["cnn_lstm"]["sentence"]
+    assert "even its training" not in by_model["attn_crnn"]["sentence"]
+    text = (tmp_path / "out" / "report.md").read_text()
+    assert "Why the deep models stay below the best yardstick" in text and "underfits" in text
+
+
+def test_fit_figures_read_the_selected_epoch_of_the_history():
+    from mer_keras.evaluation.fit import fit_figures
+
+    history = {"epoch": [1, 2, 3], "accuracy": [0.3, 0.5, 0.7], "val_accuracy": [0.3, 0.45, 0.4],
+               "loss": [2, 1, 0.5], "val_loss": [2, 1.2, 1.4]}
+    fit = fit_figures(history, best_epoch=2)
+    assert (fit["figure"], fit["epoch"], fit["train"], fit["validation"], fit["train_max"]) == ("accuracy", 2, 0.5, 0.45, 0.7)
+    assert fit["gap"] == pytest.approx(0.05)
+    loss = fit_figures({"loss": [2, 1], "val_loss": [2.5, 1.5]}, None)       # regression: the last epoch, loss
+    assert loss["figure"] == "loss" and loss["epoch"] == 2 and loss["gap"] == pytest.approx(0.5)
+    assert fit_figures({"loss": [1.0]}, 1) is None
+
+
+def test_backfill_records_the_fit_of_runs_scored_earlier(tmp_path):
+    from mer_keras.evaluation.fit import main
+
+    folders, _ = _groups(tmp_path, cnn_acc=[0.3] * 5, attn_acc=[0.4] * 5, cnn_cross=[0.2] * 5, attn_cross=[0.2] * 5)
+    runs = tmp_path / "runs"
+    for k in range(5):
+        run = runs / f"cnn_lstm-test{k}of5"
+        run.mkdir(parents=True)
+        (run / "config.json").write_text(json.dumps({"best_epoch": 2}))
+        (run / "history.csv").write_text("epoch,accuracy,val_accuracy\n1,0.2,0.2\n2,0.4,0.3\n3,0.5,0.25\n")
+    assert main([str(folders[0]), "--runs", str(runs)]) == 0
+    metrics = json.loads((folders[0] / "cnn_lstm-test3of5" / "metrics.json").read_text())
+    assert metrics["fit"]["train"] == 0.4 and metrics["fit"]["validation"] == 0.3 and metrics["accuracy"] == 0.3
+    assert main([str(folders[1]), "--runs", str(runs)]) == 2          # attn runs are not under runs/: one error line
