@@ -494,6 +494,14 @@ def _speech_claims_folders(others: dict) -> list[tuple[str, dict]]:
             and any(isinstance(p, dict) and p.get("claims") for p in m["protocols"].values())]
 
 
+def _measured_words(measured) -> str:
+    """A paired figure as ``mean [low, high], n = k``, else its plain text."""
+    if isinstance(measured, dict) and measured.get("mean") is not None and "low" in measured:
+        interval = (f" [{measured['low']:.3f}, {measured['high']:.3f}]" if measured.get("low") is not None else "")
+        return f"{measured['mean']:.3f}{interval}, n = {measured.get('n')}"
+    return str(measured)
+
+
 def speech_rows(others: dict) -> list[dict]:
     """The speech note's claims (``speech_note_claims``), each with the verdict of the committed speech-claims report."""
     folders = _speech_claims_folders(others)
@@ -502,14 +510,20 @@ def speech_rows(others: dict) -> list[dict]:
         row = {"id": f"speech.{claim['id']}", "section": "speech_note_claims", "document": "speech", "model": "cnn_lstm vs attn_crnn",
                "metric": claim["id"], "claim": claim["claim"], "claimed": claim.get("ratio_band"), "kind": "reported",
                "where": claim.get("where")}
-        found = None
-        for name, metrics in folders:
+        found, elsewhere = None, []
+        # the folder that judges the claim under the documented protocol first (the note's verdicts); others (e.g.
+        # the same claims with EmoDB as the training corpus) are cited in its caveats
+        ranked = sorted(folders, key=lambda f: "documented" not in f[1]["protocols"])
+        for name, metrics in ranked:
             for protocol, entry in metrics["protocols"].items():
                 match = next((c for c in entry.get("claims", []) if c["claim"] == claim["claim"]), None)
                 if match:
                     found = found or {"folder": name, "metrics": metrics, "by_protocol": {}}
                     if found["folder"] == name:
                         found["by_protocol"][protocol] = match
+                    else:
+                        elsewhere.append(f"also judged in {name} ({metrics.get('dataset') or '?'} as the training "
+                                         f"corpus, {protocol}): {match['outcome']}, {_measured_words(match['measured'])}")
         if not found:
             row |= {"status": "not measured", "verdict": "not measured",
                     "reason": "no speech-claims report (python -m mer_keras.evaluation.speech_claims) under reports/"}
@@ -523,7 +537,8 @@ def speech_rows(others: dict) -> list[dict]:
                     "measured": match["measured"], "figure": match.get("figure"), "verdict": match["outcome"],
                     "rule": "paired per speaker fold (CNN-LSTM minus attention CRNN), t interval over folds: holds / does "
                             "not hold / inconclusive (mer_keras.evaluation.speech_claims)",
-                    "data": found["metrics"].get("data"), "caveats": [match["note"]] if match.get("note") else [],
+                    "data": found["metrics"].get("data"),
+                    "caveats": ([match["note"]] if match.get("note") else []) + (elsewhere if protocol == "documented" else []),
                     "commands": [found["metrics"].get("command", "")], "evaluate": "",
                     "n_runs": (match["measured"] or {}).get("n"), "seeds": [], "n_items": []}
             if protocol == "documented":

@@ -314,3 +314,19 @@ def test_an_efficiency_claim_the_speech_note_restates_is_one_row_judged_by_the_p
     assert faster["verdict"] == "inconclusive"                         # the paired verdict stands
     cited = faster["documented"]["caveats"][-1]
     assert "speech-ravdess-comparison" in cited and "holds" in cited and "600.0" in cited
+
+
+def test_a_speech_claim_judged_on_a_second_training_corpus_is_cited_beside_the_documented_verdict():
+    from mer_keras.evaluation.evidence import speech_rows
+
+    claim = next(c["claim"] for c in load_spec("estimates")["speech_note_claims"] if c["id"] == "corpus_generalisation")
+    judged = lambda outcome, mean: {"claims": [{"claim": claim, "outcome": outcome,
+                                                "measured": {"mean": mean, "low": mean - 0.1, "high": mean + 0.1, "n": 5}}]}
+    others = {"a-emodb-claims": {"dataset": "emodb", "data": "EmoDB", "protocols": {"tuned": judged("holds", -0.2)}},
+              "b-ravdess-claims": {"dataset": "ravdess", "data": "RAVDESS",
+                                   "protocols": {"documented": judged("inconclusive", 0.01), "tuned": judged("holds", -0.07)}}}
+    row = next(r for r in speech_rows(others) if r["id"] == "speech.corpus_generalisation")
+    assert row["documented"]["folder"] == "b-ravdess-claims" and row["verdict"] == "inconclusive"
+    assert row["tuned"]["verdict"] == "holds"
+    cited = [c for c in row["documented"]["caveats"] if "a-emodb-claims" in c]
+    assert len(cited) == 1 and "emodb as the training corpus, tuned): holds, -0.200 [-0.300, -0.100], n = 5" in cited[0]
