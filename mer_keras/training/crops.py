@@ -103,12 +103,20 @@ class CropBatches(_dataset_base()):
         Only full batches (one compiled shape; the GAN); the crops left over change every epoch.
     copies : int
         Random crops of each real clip per epoch (the GAN: ``specs/gan.yaml`` ``training.crops_per_song``).
+    epoch_seeded : bool
+        Draw each epoch's crops, order and augmentation from a generator seeded by ``(seed, epoch)``
+        (:meth:`set_epoch`, called by the fit loop at the start of every epoch) instead of one generator
+        running on from the first epoch: an epoch's batches then depend on its number only, so a run resumed
+        at epoch k sees the batches an uninterrupted run sees there (the models on crops; the GAN keeps one
+        running generator).
     """
 
     def __init__(self, features: np.ndarray, targets: np.ndarray, valid: np.ndarray, crop: int, batch_size: int,
                  seed: int = 0, synthetic: tuple | None = None, augmentation: dict | None = None,
-                 scale: float | None = None, drop_remainder: bool = False, copies: int = 1):
+                 scale: float | None = None, drop_remainder: bool = False, copies: int = 1,
+                 epoch_seeded: bool = False):
         super().__init__()
+        self.seed, self.epoch_seeded = int(seed), bool(epoch_seeded)
         self.copies = int(copies)
         if self.copies < 1:
             raise DataError(f"crops per clip per epoch must be at least 1, got {copies}")
@@ -143,6 +151,13 @@ class CropBatches(_dataset_base()):
 
     def on_epoch_end(self):
         self._new_epoch()
+
+    def set_epoch(self, epoch: int) -> None:
+        """Start epoch ``epoch`` (0-based): with ``epoch_seeded``, its crops, order and augmentation drawn afresh
+        from a generator seeded by ``(seed, epoch)``; otherwise nothing changes."""
+        if self.epoch_seeded:
+            self.rng = np.random.default_rng([self.seed, int(epoch)])
+            self._new_epoch()
 
     def __getitem__(self, index: int):
         rows = self.order[index * self.batch_size:(index + 1) * self.batch_size]

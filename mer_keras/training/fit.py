@@ -88,6 +88,7 @@ class ResumableEarlyStopping(_callback_base()):
             self.state["stopped"] = True
             self.model.stop_training = True
         write_with(self.run.last_model, self.model.save)
+        self.state["seed_states"] = seed_states(self.model)     # not in last.keras: Keras saves no random state
         self.run.write_json(self.run.state, self.state)
         print(f"epoch {epoch + 1}: {self.monitor} {value:.4f} (best {self.state['best']:.4f} at epoch "
               f"{self.state['best_epoch'] + 1}, patience {self.state['wait']}/{self.patience})", file=sys.stderr)
@@ -98,6 +99,32 @@ class ResumableEarlyStopping(_callback_base()):
     def on_train_end(self, logs=None):
         if self.run.best_weights.is_file():
             self.model.load_weights(self.run.best_weights)
+
+
+def _seed_variables(model) -> list:
+    return [v for v in model.variables if v.name == "seed_generator_state"]
+
+
+def seed_states(model) -> list[list[int]]:
+    """The state of every ``keras.random.SeedGenerator`` of ``model`` (dropout, masks), in the model's variable
+    order: ``model.save`` leaves them out, so a resumed run would draw other dropout masks than an uninterrupted
+    one without them (:func:`restore_seed_states`)."""
+    return [[int(x) for x in np.asarray(v).reshape(-1)] for v in _seed_variables(model)]
+
+
+def restore_seed_states(model, states: list | None) -> bool:
+    """Put the seed states :func:`seed_states` recorded back into ``model`` (a model loaded from ``last.keras``);
+    False, with a warning, when they do not fit its seed generators (the run then goes on with fresh ones)."""
+    variables = _seed_variables(model)
+    if states is None:
+        return False
+    if len(states) != len(variables) or any(len(s) != int(np.prod(v.shape)) for s, v in zip(states, variables)):
+        print(f"warning: the checkpoint holds {len(states)} random-number states, the model {len(variables)}; the "
+              "resumed epochs draw fresh dropout and masks", file=sys.stderr)
+        return False
+    for value, variable in zip(states, variables):
+        variable.assign(np.asarray(value, dtype=variable.dtype).reshape(variable.shape))
+    return True
 
 
 class StopOnRequest(_callback_base()):
@@ -117,6 +144,19 @@ class StopOnRequest(_callback_base()):
 
     def on_epoch_begin(self, epoch, logs=None):
         raise_if_requested()
+
+
+class EpochOfBatches(_callback_base()):
+    """Tell a batch source which epoch starts (``batches.set_epoch(epoch)``, before its first batch is drawn), so
+    that its epoch-seeded batches (:class:`mer_keras.training.crops.CropBatches` with ``epoch_seeded``) are
+    the same whether the run went on or was resumed at that epoch."""
+
+    def __init__(self, batches):
+        super().__init__()
+        self.batches = batches
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.batches.set_epoch(epoch)
 
 
 def average_top_weights(model, run: RunDir, state: dict, score, mode: str) -> dict | None:
@@ -154,6 +194,7 @@ def load_resume_state(run: RunDir):
 
     register_custom_layers()
     model = keras.models.load_model(run.last_model)
+    restore_seed_states(model, state.pop("seed_states", None))
     run.truncate_history(state["epoch"])
     return model, state
 
@@ -173,7 +214,9 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     (recorded in ``state["averaged"]``). ``class_weight="balanced"`` (classification) weighs each training
     item by the inverse of its class's share, so every class counts alike in the loss (validation unweighted).
     ``batches``: a ready source of training batches (a ``keras.utils.PyDataset``, e.g. random crops with
-    generated crops beside them: :class:`mer_keras.training.crops.CropBatches`), used instead of ``train``.
+    generated crops beside them: :class:`mer_keras.training.crops.CropBatches`), used instead of ``train``, in
+    its own order (Keras does not shuffle its batches); one with ``set_epoch`` is told each epoch's number first
+    (:class:`EpochOfBatches`).
     """
     from mer_keras.training.validation_score import ValidationScore, validation_score
 
@@ -182,6 +225,8 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     callbacks = [callback, StopOnRequest()]
     if monitor != "val_loss":
         callbacks.insert(0, ValidationScore(monitor, validation, batch_size))
+    if batches is not None and hasattr(batches, "set_epoch"):
+        callbacks.insert(0, EpochOfBatches(batches))
     initial_epoch = callback.state["epoch"] + 1
     if callback.state.get("stopped") or initial_epoch >= epochs:
         print(f"run already finished at epoch {initial_epoch}; restoring its best weights", file=sys.stderr)
@@ -202,9 +247,9 @@ def fit_model(model, train: tuple[np.ndarray, np.ndarray], validation: tuple[np.
     elif class_weight:
         raise SpecError(f"unknown class_weight {class_weight!r} in specs/protocols.yaml; use balanced or leave it out")
     with stop_requests():       # one Ctrl-C / SIGTERM: stop after this batch, keeping the last completed epoch
-        if batches is not None:
+        if batches is not None:     # shuffle=False: Keras would reorder the batches with Python's global random
             model.fit(batches, validation_data=validation, epochs=epochs, initial_epoch=initial_epoch,
-                      callbacks=callbacks, verbose=verbose)
+                      callbacks=callbacks, verbose=verbose, shuffle=False)
         elif augmentation and any(augmentation.values()):
             from mer_keras.training.augment import AugmentedBatches
 

@@ -14,6 +14,13 @@ the model, :mod:`mer_keras.models.vit_gan`). :func:`check_heldout_real` is calle
 assembled and refuses any generated sample (or training song) on the held-out side. ``R = 0``: the same
 model on the same crops without generated ones, the control arm.
 
+``--resume`` (song-level protocols) continues from the last completed epoch as the shared Keras loop does
+(``last.keras`` with its optimizer state, ``state.json``, the history cut there) and gives what an uninterrupted
+run gives: the generated crops are drawn again from the same GAN run, labels and seeds (their fingerprint in
+config.json must match), each epoch's crops, order and augmentation come from a generator seeded by the epoch
+(:class:`mer_keras.training.crops.CropBatches` ``epoch_seeded``) and the model's dropout / mask random states
+are restored from ``state.json`` (:func:`mer_keras.training.fit.restore_seed_states`).
+
 ``--protocol leaky`` (:data:`mer_keras.evaluation.verdict.LEAKY_LABEL`): every song's crops, test songs
 included, plus generated crops with labels drawn from every song's labels, are pooled and standardised
 BEFORE a random crop-level split; crops of one song, and samples generated from test songs' labels, land on
@@ -251,12 +258,14 @@ def _train_song_level(request, prepared, gan_config: dict | None, ratio: float |
     from mer_keras.training.fit import fit_model
     from mer_keras.training.gan import frame_rate
 
+    from mer_keras.training.fit import load_resume_state
+
     spec = _spec(request, prepared)
     run, task, split = prepared.run, prepared.dataset.task, prepared.split
-    if request.resume and run.state.is_file():
-        raise RunError(f"--resume of a {request.model} run is not supported yet (its generated crops would be drawn "
-                       f"again); train it afresh with another --out than {run.path}")
     synthetic_only = bool(getattr(request, "synthetic_only", False))
+    previous = run.read_config() if request.resume and run.state.is_file() and run.config.is_file() else None
+    if previous:
+        _check_resumed(request, previous, run)
     plan = _plan(request, task, spec)
     crop = int(spec["crop"]["frames"])
     (train_items, train_x), (val_items, val_x) = prepared.parts["train"], prepared.parts["validation"]
@@ -273,19 +282,24 @@ def _train_song_level(request, prepared, gan_config: dict | None, ratio: float |
     sources = {"train": [item.item_id for item in train_items[real]] + [f"{GENERATED}{k}" for k in range(count)],
                "validation": [item.item_id for item in val_items], "test": list(split["test"])}
     check_heldout_real(sources, split)
+    fingerprint = crops_fingerprint(synthetic[0] if synthetic is not None else None)
+    if previous:
+        _check_same_crops(previous, fingerprint, request, run)
     batches = CropBatches(train_x[real], train_y[real], valid[real], crop, plan["batch_size"], seed=request.seed,
-                          synthetic=synthetic, augmentation=plan["augmentation"])
-    model = _model(request, spec, train_x.shape[-1], plan, len(batches), task)
+                          synthetic=synthetic, augmentation=plan["augmentation"], epoch_seeded=True)
+    model, state = load_resume_state(run) if request.resume else (None, None)
+    if model is None:
+        model = _model(request, spec, train_x.shape[-1], plan, len(batches), task)
     labels = "drawn with replacement from the training songs' labels"
     if synthetic_only:
         record = {"generated_crops": count, "real_songs": len(train_items), "real_crops_trained_on": 0, "labels": labels,
-                  "crops_per_epoch": batches.n_items,
+                  "crops_per_epoch": batches.n_items, "fingerprint": fingerprint,
                   "note": "train on synthetic, test on real: an epoch holds every generated crop and no real crop, as "
                           "many crops as an epoch of R = 0 holds real ones; the scaler is fitted on the real training "
                           "songs' frames; validation and test are real held-out songs"}
     else:
         record = {"generated_crops": count, "real_songs": len(train_items), "labels": labels,
-                  "crops_per_epoch": batches.n_items,
+                  "crops_per_epoch": batches.n_items, "fingerprint": fingerprint,
                   "note": "an epoch holds every real song once (a fresh random crop) and every "
                           f"generated crop: R = {ratio:g} gives {batches.n_items / len(train_items):.2f}x "
                           "the optimizer steps of R = 0 per epoch"}
@@ -300,9 +314,45 @@ def _train_song_level(request, prepared, gan_config: dict | None, ratio: float |
          f"{len(val_items)} whole validation clips")
     started = time.time()
     state = fit_model(model, None, (val_x, val_y), run, epochs=plan["epochs"], batch_size=plan["batch_size"],
-                      patience=plan["patience"], monitor=plan["monitor"], mode=plan["mode"], min_delta=plan["min_delta"],
-                      average_best=plan["average_best"], seed=request.seed, batches=batches)
+                      patience=plan["patience"], state=state, monitor=plan["monitor"], mode=plan["mode"],
+                      min_delta=plan["min_delta"], average_best=plan["average_best"], seed=request.seed, batches=batches)
     return _finish(run, model, config, state, plan, started)
+
+
+def crops_fingerprint(crops: np.ndarray | None) -> dict | None:
+    """What identifies a set of generated crops up to floating-point round-off: their count, sum and sum of
+    squares (float64), recorded in config.json and compared on ``--resume``."""
+    if crops is None or not len(crops):
+        return None
+    values = np.asarray(crops, np.float64)
+    return {"count": int(len(crops)), "sum": float(values.sum()), "sum_of_squares": float(np.square(values).sum())}
+
+
+def _check_resumed(request, previous: dict, run: RunDir) -> None:
+    """``--resume`` continues a run with the data it started with: the same model, ratio, TSTR choice and GAN run."""
+    gan_run = str(Path(request.gan_run).resolve()) if request.gan_run else None
+    before = {"--model": previous.get("model"), "--synthetic-ratio": previous.get("synthetic_ratio"),
+              "--synthetic-only": bool(previous.get("synthetic_only")),
+              "--gan-run": (previous.get("gan_run") or {}).get("path")}
+    now = {"--model": request.model, "--synthetic-ratio": request.synthetic_ratio,
+           "--synthetic-only": bool(getattr(request, "synthetic_only", False)), "--gan-run": gan_run}
+    for option, value in now.items():
+        if value != before[option]:
+            raise RunError(f"--resume of {run.path}: it started with {option} {before[option]}, this command gives "
+                           f"{value}; resume with its own command (config.json: {previous.get('command')})")
+
+
+def _check_same_crops(previous: dict, fingerprint: dict | None, request, run: RunDir) -> None:
+    """The generated crops drawn again on ``--resume`` (same GAN run, labels and seeds) must be the ones the run
+    started with; a GAN run retrained in place makes others."""
+    before = (previous.get("synthetic") or {}).get("fingerprint")
+    same = (before is None and fingerprint is None) or (
+        before is not None and fingerprint is not None and before["count"] == fingerprint["count"]
+        and np.allclose([before["sum"], before["sum_of_squares"]], [fingerprint["sum"], fingerprint["sum_of_squares"]],
+                        rtol=1e-5, atol=1e-3))
+    if not same:
+        raise RunError(f"--resume of {run.path}: --gan-run {request.gan_run} now generates other crops than the ones "
+                       "this run started with (was its generator retrained?); train afresh with another --out")
 
 
 def _finish(run: RunDir, model, config: dict, state: dict, plan: dict, started: float, extra: dict | None = None) -> RunDir:
