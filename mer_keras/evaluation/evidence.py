@@ -161,8 +161,15 @@ class Group:
         return sorted({int(m["n_test"]) for m in self.runs if m.get("n_test") is not None})
 
     @property
+    def synthetic_only(self) -> bool:
+        """Trained on generated crops only (train on synthetic, test on real): measures the generator."""
+        return bool(self.summary.get("synthetic_only", self.runs[0].get("synthetic_only") if self.runs else False)
+                    or any("--synthetic-only" in shlex.split(c) for c in self.train_commands if c))
+
+    @property
     def usable_for_verdict(self) -> bool:
-        return not self.evaluated_on and self.swap_va is None and self.protocol != "leaky"
+        return (not self.evaluated_on and self.swap_va is None and self.protocol != "leaky"
+                and not self.synthetic_only)
 
     def report_link(self) -> str:
         target = self.folder / "report.md"

@@ -161,6 +161,17 @@ def test_label_swapped_and_cross_corpus_folders_never_give_a_verdict(reports):
     assert next(r for r in gather(reports)["rows"] if r["id"] == "ridge.r2")["documented"]["folder"] == "ridge-4q-va-handcrafted"
 
 
+def test_a_train_on_synthetic_folder_never_gives_the_vit_gan_verdict(reports):
+    make_group(reports, "vit_gan-tstr-tuned", "vit_gan", "va", [{"r2": 0.9, "ccc": 0.9, "mse": 0.1, "mae": 0.1}] * 3,
+               protocol="tuned")
+    for run in (reports / "vit_gan-tstr-tuned").glob("*/metrics.json"):
+        data = json.loads(run.read_text())
+        data["synthetic_only"] = True            # as evaluate.py records a --synthetic-only run
+        run.write_text(json.dumps(data))
+    row = next(r for r in gather(reports)["rows"] if r["id"] == "vit_gan.ccc")
+    assert row["status"] == "not measured"
+
+
 def _md_table_ids(text: str, ids) -> set[str]:
     return {i for i in ids if re.search(rf"^\| {re.escape(i)} \|", text, re.M)}
 
