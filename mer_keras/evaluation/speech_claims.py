@@ -215,7 +215,10 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
     note = "; ".join(f"{model} collapsed on {n} of {total} folds" for model, (n, total) in collapsed.items() if n)
     if note:
         for claim in out:
-            if claim["figure"].startswith(("accuracy", "worst", "cross-corpus", "CNN-LSTM recall", "sd of per-class")):
+            # every figure that a model which did not learn distorts: accuracy-based ones, and the epoch / time of
+            # the best validation score (early stopping ends a collapsed run within a few epochs)
+            if claim["figure"].startswith(("accuracy", "worst", "cross-corpus", "CNN-LSTM recall", "sd of per-class",
+                                           "epoch of the best", "training time ratio")):
                 claim["note"] = "; ".join(filter(None, [claim.get("note"), f"judged against collapsed runs ({note}): "
                                                         "a model that did not learn says little about the claim"]))
     return out

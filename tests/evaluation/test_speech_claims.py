@@ -160,3 +160,16 @@ def test_backfill_records_the_fit_of_runs_scored_earlier(tmp_path):
     metrics = json.loads((folders[0] / "cnn_lstm-test3of5" / "metrics.json").read_text())
     assert metrics["fit"]["train"] == 0.4 and metrics["fit"]["validation"] == 0.3 and metrics["accuracy"] == 0.3
     assert main([str(folders[1]), "--runs", str(runs)]) == 2          # attn runs are not under runs/: one error line
+
+
+def test_claims_a_collapsed_model_distorts_say_so(tmp_path):
+    folders, cross = _groups(tmp_path, cnn_acc=[0.2] * 5, attn_acc=[0.4] * 5, cnn_cross=[0.2] * 5, attn_cross=[0.2] * 5)
+    for path in (tmp_path / "cnn").glob("*/metrics.json"):
+        data = json.loads(path.read_text())
+        data["collapse"] = {"flagged": True}
+        path.write_text(json.dumps(data))
+    claims = speech_claims.judge_speech_claims(folders, cross, [], tmp_path / "out", "cmd")["protocols"]["documented"]["claims"]
+    noted = {c["claim"] for c in claims if "collapsed" in (c.get("note") or "")}
+    for words in ("fewer epochs", "trains faster", "more accurate", "recording conditions"):
+        assert any(words in claim for claim in noted), words
+    assert not any("smaller" in claim for claim in noted)              # parameters do not depend on training
