@@ -32,7 +32,7 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
     ablations = config.get("ablations") or []
     row = {"run": run.path.name, "protocol": config.get("protocol", "documented"), "seed": split["seed"],
            "setting": config.get("protocol", "documented") + "".join(f" -{name}" for name in ablations)
-           + _added_choices(config)
+           + _added_choices(config) + _crop_setting(config)
            + (f" @{round(100 * split['train_fraction'])}% of training songs" if split.get("train_fraction", 1.0) < 1.0 else ""),
            "train_fraction": split.get("train_fraction", 1.0), "n_train": len(split["train"]),
            "ablations": ablations, "validation_fold": split.get("validation_fold"), "test_fold": split.get("test_fold"),
@@ -67,6 +67,15 @@ def _added_choices(config: dict) -> str:
     except Exception:           # an unknown protocol or model in an old run: nothing to compare with
         return ""
     return "".join(f" +{name}" for name in ABLATIONS if training.get(name) and not settings.get(name))
+
+
+def _crop_setting(config: dict) -> str:
+    """`` R=<ratio>`` for a model trained on real plus generated crops (vit_gan, crnn_gan), `` TSTR`` for one
+    trained on generated crops only: the settings an R is chosen between on validation songs (issue 22)."""
+    if config.get("synthetic_only"):
+        return " TSTR"
+    ratio = config.get("synthetic_ratio")
+    return f" R={ratio:g}" if ratio is not None else ""
 
 
 def _mean_sd(values: list[float]) -> str:

@@ -200,3 +200,11 @@ def test_validation_report_draws_a_learning_curve_over_training_set_size(tmp_pat
     assert (tmp_path / "data_size_curve.png").stat().st_size > 1000
     write_validation_report(rows[2:], tmp_path / "plain", "cmd")
     assert "Learning curve" not in (tmp_path / "plain" / "report.md").read_text()
+
+
+def test_runs_on_generated_crops_are_told_apart_by_their_ratio():
+    from mer_keras.evaluation.validation import _crop_setting
+
+    assert _crop_setting({"synthetic_ratio": 0.5}) == " R=0.5" and _crop_setting({"synthetic_ratio": 0.0}) == " R=0"
+    assert _crop_setting({"synthetic_ratio": None, "synthetic_only": True}) == " TSTR"
+    assert _crop_setting({"protocol": "tuned"}) == ""            # every other model keeps its label
