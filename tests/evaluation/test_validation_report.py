@@ -341,3 +341,15 @@ def test_a_speech_claim_judged_on_a_second_training_corpus_is_cited_beside_the_d
     assert row["tuned"]["verdict"] == "holds"
     cited = [c for c in row["documented"]["caveats"] if "a-emodb-claims" in c]
     assert len(cited) == 1 and "emodb as the training corpus, tuned): holds, -0.200 [-0.300, -0.100], n = 5" in cited[0]
+
+
+def test_the_gan_augmentation_paired_result_is_said_in_the_evidence(reports):
+    folder = reports / "vit_gan-gan-paired"
+    folder.mkdir()
+    row = {"baseline": "vit_gan-r0", "figure": "ccc", "outcome": "inconclusive", "treatment_mean": 0.37,
+           "baseline_mean": 0.35, "collapsed_pairs": 1,
+           "difference": {"mean": 0.02, "low": -0.19, "high": 0.23, "n": 3, "values": [-0.03, -0.02, 0.12]}}
+    (folder / "metrics.json").write_text(json.dumps({"treatment": "vit_gan-r1", "label": "GAN augmentation, R = 1",
+                                                     "figure": "ccc", "task": "va", "rows": [row]}))
+    said = [line for line in gather(reports)["evidence"] if line.startswith("GAN augmentation, R = 1")]
+    assert len(said) == 1 and "CCC +0.020 [-0.190, +0.230] over 3 paired seeds (inconclusive; 1 pair(s)" in said[0]
