@@ -66,7 +66,12 @@ def _added_choices(config: dict) -> str:
         settings = protocol_settings(protocol, config["model"])
     except Exception:           # an unknown protocol or model in an old run: nothing to compare with
         return ""
-    return "".join(f" +{name}" for name in ABLATIONS if training.get(name) and not settings.get(name))
+    added = "".join(f" +{name}" for name in ABLATIONS if training.get(name) and not settings.get(name))
+    # a budget set on the command line (--epochs / --patience) against the protocol's own, e.g. "epochs=80"
+    for key in ("epochs", "patience"):
+        if settings.get(key) is not None and training.get(key) is not None and training[key] != settings[key]:
+            added += f" {key}={training[key]}"
+    return added
 
 
 def _crop_setting(config: dict) -> str:

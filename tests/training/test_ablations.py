@@ -130,6 +130,8 @@ def test_a_candidate_choice_outside_the_protocol_is_named_in_the_setting():
     # every switchable choice of protocols.ABLATIONS, not a hand-kept list: one the documented protocol lacks
     documented = {"model": "cnn_lstm", "protocol": "documented", "training": {"class_weight": "balanced", "clipnorm": 1.0}}
     assert _added_choices(documented) == " +clipnorm +class_weight"
+    longer = {"model": "attn_crnn", "protocol": "tuned", "training": {"epochs": 80, "patience": 12}}
+    assert _added_choices(longer) == " epochs=80"           # the tuned protocol's own budget is 40 epochs
 
 
 def test_validation_report_keeps_earlier_rows_and_pairs_new_ones_with_them(tmp_path):
