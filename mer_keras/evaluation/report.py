@@ -218,6 +218,11 @@ def write_summary_report(summary: dict, keys: list, report_dir: Path) -> Path:
     lines = [f"# {model_title(summary)} on {summary['dataset']}{protocol}: summary over {len(names)} runs", ""]
     if summary.get("proxy_label"):
         lines += [f"> **Note, {summary['proxy_label']}.**", ""]
+    if summary.get("synthetic_only"):
+        from mer_keras.evaluation.verdict import TSTR_LABEL
+
+        lines += [f"> **TSTR: {TSTR_LABEL}.** Validation and test songs are real; no claim is judged here: the "
+                  "figures measure how much of the real songs' signal the generated crops carry.", ""]
     if summary.get("label_corruption"):
         share = summary["label_corruption"].get("swap_va_fraction")
         lines += [f"> **Training labels corrupted on purpose** (--swap-va-fraction {share}): valence and arousal "

@@ -125,6 +125,8 @@ def summarise_runs(all_metrics: list[dict], names: list[str], report_dir: Path, 
         summary["backbone"] = first["backbone"]
     if first.get("label_corruption"):
         summary["label_corruption"] = first["label_corruption"]
+    if first.get("synthetic_only"):
+        summary["synthetic_only"] = True
     keys = task.summary_keys(first)
     collapsed = [name for name, m in zip(names, all_metrics) if (m.get("collapse") or {}).get("flagged")]
     summary["collapsed_runs"] = collapsed

@@ -47,6 +47,19 @@ def test_summary_over_runs_means_spread_and_verdict(tmp_path):
     assert "[seed1](seed1/report.md)" in text and (tmp_path / "metrics.json").is_file()
 
 
+def test_summaries_of_tstr_and_backbone_runs_say_so_at_the_top(tmp_path):
+    tstr = [_va_metrics(0.1, "seed0") | {"synthetic_only": True}, _va_metrics(0.2, "seed1") | {"synthetic_only": True}]
+    summary = summarise_runs(tstr, ["seed0", "seed1"], tmp_path / "tstr", "python evaluate.py a b")
+    head = "\n".join((tmp_path / "tstr" / "report.md").read_text().splitlines()[:6])
+    assert summary["synthetic_only"] is True and "TSTR: trained on generated crops only" in head
+    pretrained = [_va_metrics(0.3, "seed0") | {"model": "musicnn", "backbone": "finetune"}] * 2
+    summarise_runs(pretrained, ["seed0", "seed1"], tmp_path / "musicnn", "python evaluate.py a b")
+    assert (tmp_path / "musicnn" / "report.md").read_text().startswith("# musicnn (finetune backbone) on 4q-va")
+    plain = (tmp_path / "plain")
+    summarise_runs([_va_metrics(0.3, "seed0")] * 2, ["seed0", "seed1"], plain, "python evaluate.py a b")
+    assert "TSTR" not in (plain / "report.md").read_text() and "backbone" not in (plain / "report.md").read_text()
+
+
 def test_comparison_of_the_speech_pair(tmp_path):
     def run(model, accuracy, params, seconds):
         return {"model": model, "run": f"{model}-0", "dataset": "ravdess", "task": "emotion", "data": "RAVDESS",
