@@ -183,9 +183,17 @@ def _claims(cnn: dict, attn: dict, rows: dict, cross: dict, estimates: dict) -> 
         fold_drop = {model: drops[model]["by_fold"] for model in PAIR}
         folds = sorted(k for k in fold_drop[PAIR[0]] if k is not None and k in fold_drop[PAIR[1]])
         diff = t_interval([fold_drop[PAIR[0]][k] - fold_drop[PAIR[1]][k] for k in folds]) | {"folds": folds}
+        flagged = {m: sum(bool((r.get("collapse") or {}).get("flagged")) for r in cross[m]["runs"]) for m in PAIR}
+        accuracy = {m: t_interval([r.get("accuracy") for r in cross[m]["runs"]])["mean"] for m in PAIR}
+        note = ""
+        if any(flagged.values()):
+            note = ("cross-corpus runs collapsed (" + ", ".join(f"{m} {flagged[m]} of {len(cross[m]['runs'])}" for m in PAIR)
+                    + "; accuracy on the other corpus " + ", ".join(f"{m} {accuracy[m]:.3f}" for m in PAIR)
+                    + "): where both fall to chance there, a smaller drop mostly means less was learned in-corpus")
         add("corpus_generalisation", "cross-corpus accuracy drop, CNN-LSTM minus attention CRNN (paired by fold)",
-            diff | {"drops": {m: {k: drops[m][k] for k in ("mean", "low", "high")} for m in PAIR}},
-            paired_outcome(diff, -1))
+            diff | {"drops": {m: {k: drops[m][k] for k in ("mean", "low", "high")} for m in PAIR},
+                    "cross_accuracy": accuracy, "cross_collapsed": flagged},
+            paired_outcome(diff, -1), note)
     else:
         add("corpus_generalisation", "cross-corpus accuracy drop", {}, "not measured",
             "no cross-corpus report of both models under this protocol was given")

@@ -173,3 +173,16 @@ def test_claims_a_collapsed_model_distorts_say_so(tmp_path):
     for words in ("fewer epochs", "trains faster", "more accurate", "recording conditions"):
         assert any(words in claim for claim in noted), words
     assert not any("smaller" in claim for claim in noted)              # parameters do not depend on training
+
+
+def test_a_small_drop_onto_collapsed_cross_corpus_runs_is_qualified(tmp_path):
+    folders, cross = _groups(tmp_path, cnn_acc=[0.30] * 5, attn_acc=[0.55] * 5, cnn_cross=[0.17] * 5, attn_cross=[0.18] * 5)
+    for path in (tmp_path / "attn-x").glob("*/metrics.json"):
+        data = json.loads(path.read_text())
+        data["collapse"] = {"flagged": True}
+        path.write_text(json.dumps(data))
+    claims = speech_claims.judge_speech_claims(folders, cross, [], tmp_path / "out", "cmd")["protocols"]["documented"]["claims"]
+    claim = next(c for c in claims if "recording conditions" in c["claim"])
+    assert claim["outcome"] == "holds"                          # 0.13 against 0.37: the paired figure alone
+    assert "attn_crnn 5 of 5" in claim["note"] and "less was learned in-corpus" in claim["note"]
+    assert claim["measured"]["cross_accuracy"]["cnn_lstm"] == pytest.approx(0.17)
