@@ -33,6 +33,24 @@ def claims_for(model: str) -> list[dict]:
     return list(load_spec("estimates")["claims"].get(model, []))
 
 
+#: Each choice of the tuned protocol, and what turning it off (``--ablate NAME``) sets instead: the
+#: documented setting where there is one. Used to measure each choice on validation songs.
+ABLATIONS = {
+    "mixup": "no mixup of training pairs",
+    "masks": "no SpecAugment-style time and frequency masks",
+    "time_shift": "no circular time shift",
+    "augmentation": "no augmentation at all",
+    "schedule": "constant learning rate (no warm-up, no cosine decay)",
+    "weight_decay": "Adam without decoupled weight decay",
+    "clipnorm": "no gradient clipping",
+    "selection": "epoch chosen by validation loss (as documented) instead of the validation figure",
+    "averaging": "the single best epoch's weights (no averaging of the best epochs)",
+    "class_weight": "unweighted loss (no balanced class weights; classification only)",
+    "utterance_norm": "global per-feature standardisation only (no per-utterance standardisation)",
+    "batchnorm_momentum": "Keras's default batch-norm momentum (0.99) for the moving statistics",
+}
+
+
 def protocol_settings(protocol: str, model: str) -> dict:
     """The settings ``specs/protocols.yaml`` gives ``model`` under ``protocol`` (empty for documented)."""
     if protocol not in PROTOCOLS:

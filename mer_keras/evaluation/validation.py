@@ -58,8 +58,7 @@ def validation_figures(run_path: Path, cache: str | None = None) -> dict:
 def _added_choices(config: dict) -> str:
     """`` +NAME`` for each switchable choice a run trained with that its protocol does not make (a candidate
     setting measured before it is adopted), e.g. ``utterance_norm``."""
-    from mer_keras.specs import protocol_settings
-    from mer_keras.training.protocols import ABLATIONS
+    from mer_keras.specs import ABLATIONS, protocol_settings
 
     protocol, training = config.get("protocol", "documented"), config.get("training") or {}
     try:

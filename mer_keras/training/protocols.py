@@ -6,25 +6,9 @@ from __future__ import annotations
 import copy
 
 from mer_keras.errors import SpecError
-from mer_keras.specs import PROTOCOLS, protocol_settings  # noqa: F401 (both re-exported)
-MONITOR_MODES = {"val_loss": "min", "val_ccc": "max", "val_quadrant_accuracy": "max", "val_accuracy": "max"}
+from mer_keras.specs import ABLATIONS, PROTOCOLS, protocol_settings  # noqa: F401 (re-exported)
 
-#: Each choice of the tuned protocol, and what turning it off (``--ablate NAME``) sets instead: the
-#: documented setting where there is one. Used to measure each choice on validation songs.
-ABLATIONS = {
-    "mixup": "no mixup of training pairs",
-    "masks": "no SpecAugment-style time and frequency masks",
-    "time_shift": "no circular time shift",
-    "augmentation": "no augmentation at all",
-    "schedule": "constant learning rate (no warm-up, no cosine decay)",
-    "weight_decay": "Adam without decoupled weight decay",
-    "clipnorm": "no gradient clipping",
-    "selection": "epoch chosen by validation loss (as documented) instead of the validation figure",
-    "averaging": "the single best epoch's weights (no averaging of the best epochs)",
-    "class_weight": "unweighted loss (no balanced class weights; classification only)",
-    "utterance_norm": "global per-feature standardisation only (no per-utterance standardisation)",
-    "batchnorm_momentum": "Keras's default batch-norm momentum (0.99) for the moving statistics",
-}
+MONITOR_MODES = {"val_loss": "min", "val_ccc": "max", "val_quadrant_accuracy": "max", "val_accuracy": "max"}
 
 
 def ablate(settings: dict, names: list[str] | tuple[str, ...]) -> dict:

@@ -110,7 +110,7 @@ def test_tuned_run_never_sees_test_items_and_reports_its_protocol(fourq_dir, tmp
                         lambda run_dir, config, items, **kw: touched.extend(i.item_id for i in items) or real_predict(run_dir, config, items, **kw))
     assert validation.main([str(run), "--out", str(tmp_path / "selection"), "--cache", str(tmp_path / "cache")]) == 0
     assert sorted(touched) == sorted(split["validation"])
-    assert "| tuned | 1 |" in (tmp_path / "selection" / "report.md").read_text()
+    assert "| tuned epochs=2 | 1 |" in (tmp_path / "selection" / "report.md").read_text()   # --epochs 2 is named
 
 
 def test_protocol_tuned_is_refused_for_the_classic_models(capsys, tmp_path):
