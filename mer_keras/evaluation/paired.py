@@ -102,6 +102,71 @@ def _outcome(interval: dict, treatment: dict, baseline: dict) -> str:
     return paired_outcome(interval, +1)
 
 
+#: Figures the paired bootstrap recomputes from ``predictions.csv``: (axes, metric).
+_BOOTSTRAP_FIGURES = {"ccc": (("valence", "arousal"), "ccc"), "r2": (("valence", "arousal"), "r2"),
+                      "valence_r2": (("valence",), "r2"), "arousal_r2": (("arousal",), "r2")}
+
+
+def _predictions(folder: Path, run: str) -> dict | None:
+    """``item_id -> (true_valence, true_arousal, pred_valence, pred_arousal)`` of a run's committed predictions."""
+    import csv
+
+    path = Path(folder) / run / "predictions.csv"
+    if not path.is_file():
+        return None
+    with open(path, newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    needed = ("item_id", "true_valence", "true_arousal", "pred_valence", "pred_arousal")
+    if not rows or any(k not in rows[0] for k in needed):
+        return None
+    return {r["item_id"]: tuple(float(r[k]) for k in needed[1:]) for r in rows}
+
+
+def paired_bootstrap(pairs: list[tuple[dict, dict]], treatment_folder: Path, baseline_folder: Path, figure: str,
+                     resamples: int = 1000, seed: int = 0) -> dict | None:
+    """95% bootstrap interval of the mean paired difference over test items: each resample draws every pair's
+    shared test items with replacement (the same draw for both arms), recomputes ``figure`` for both from the
+    committed ``predictions.csv`` and averages the differences over pairs. None when a figure is not recomputable
+    (classification) or a run's predictions are missing. No test item is scored again."""
+    from mer_keras.evaluation.metrics import ccc
+
+    if figure not in _BOOTSTRAP_FIGURES or not pairs:
+        return None
+    axes, metric = _BOOTSTRAP_FIGURES[figure]
+
+    def score(true, pred):
+        if metric == "ccc":
+            return ccc(true, pred)
+        residual = np.sum((true - pred) ** 2)
+        total = np.sum((true - true.mean()) ** 2)
+        return float(1 - residual / total) if total > 0 else float("nan")
+
+    arrays = []
+    for ours, theirs in pairs:
+        if not ours.get("run") or not theirs.get("run"):
+            return None
+        a, b = _predictions(treatment_folder, ours["run"]), _predictions(baseline_folder, theirs["run"])
+        if a is None or b is None:
+            return None
+        shared = sorted(set(a) & set(b))
+        if len(shared) < 2:
+            return None
+        arrays.append((np.array([a[i] for i in shared]), np.array([b[i] for i in shared])))
+    column = {"valence": (0, 2), "arousal": (1, 3)}
+    rng = np.random.default_rng(seed)
+    means = []
+    for _ in range(resamples):
+        diffs = []
+        for a, b in arrays:
+            idx = rng.integers(0, len(a), len(a))
+            fig = [np.mean([score(x[idx, column[ax][0]], x[idx, column[ax][1]]) for ax in axes]) for x in (a, b)]
+            diffs.append(fig[0] - fig[1])
+        means.append(np.mean(diffs))
+    low, high = np.nanpercentile(means, [2.5, 97.5])
+    return {"low": float(low), "high": float(high), "resamples": resamples, "pairs": len(arrays),
+            "items": [len(a) for a, _ in arrays]}
+
+
 def paired_row(treatment: dict, baseline: dict, figure: str) -> dict:
     """``figure`` of ``treatment`` minus ``baseline``, pair by pair, with its interval and the unpaired runs."""
     if treatment["task"] != baseline["task"]:
@@ -122,6 +187,8 @@ def paired_row(treatment: dict, baseline: dict, figure: str) -> dict:
             "treatment_mean": t_interval([read(ours[k]) for k in keys])["mean"],
             "baseline_mean": t_interval([read(theirs[k]) for k in keys])["mean"],
             "collapsed_pairs": len(collapsed),
+            "bootstrap": paired_bootstrap([(ours[k], theirs[k]) for k in keys], treatment["folder"],
+                                          baseline["folder"], figure),
             "unpaired": sorted(m["run"] for k, m in {**ours, **theirs}.items() if k not in keys)}
 
 

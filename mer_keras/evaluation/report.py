@@ -462,6 +462,12 @@ def write_paired_report(result: dict, report_dir: Path) -> Path:
         lines.append(f"| {row['baseline']} | {row['difference']['n']} | {_fmt(row['treatment_mean'])} | "
                      f"{_fmt(row['baseline_mean'])} | {_interval_text(row['difference'])} | {per_pair or '-'} | "
                      f"{row['outcome']} | {row['collapsed_pairs']} |")
+    boots = [(row["baseline"], row["bootstrap"]) for row in result["rows"] if row.get("bootstrap")]
+    if boots:
+        lines += [""] + [f"95% bootstrap interval of the mean paired difference against {name} over test items "
+                         f"({b['resamples']} resamples; each pair's shared test items drawn with replacement, the same "
+                         f"draw for both arms; items per pair {', '.join(map(str, b['items']))}): "
+                         f"[{_fmt(b['low'])}, {_fmt(b['high'])}]." for name, b in boots]
     lines += ["", "`*`: a pair in which at least one run's predictions collapsed (see its run report); it is kept in "
               "the mean and counted in the last column."]
     unpaired = sorted({name for row in result["rows"] for name in row["unpaired"]})

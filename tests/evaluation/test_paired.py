@@ -62,3 +62,35 @@ def test_different_tasks_and_missing_folders_are_one_line_errors(tmp_path, capsy
     assert main([str(a), "--against", str(tmp_path / "nowhere"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "nowhere" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def _with_predictions(folder, noise: float):
+    """Add predictions.csv to every run of ``folder``: 40 shared test items, predictions = truth + noise."""
+    import numpy as np
+
+    for k, run in enumerate(sorted(p for p in folder.iterdir() if p.is_dir())):
+        rng = np.random.default_rng(k)
+        true = rng.uniform(2, 8, (40, 2))
+        pred = true + rng.normal(0, noise, true.shape)
+        lines = ["item_id,true_valence,true_arousal,pred_valence,pred_arousal"]
+        lines += [f"S{i},{t[0]},{t[1]},{p[0]},{p[1]}" for i, (t, p) in enumerate(zip(true, pred))]
+        (run / "predictions.csv").write_text("\n".join(lines) + "\n")
+
+
+def test_paired_bootstrap_over_test_items_from_the_committed_predictions(tmp_path):
+    good = _summary(tmp_path / "good-va", "va", [("g0", 0, None, 0.8, False), ("g1", 1, None, 0.8, False)])
+    poor = _summary(tmp_path / "poor-va", "va", [("q0", 0, None, 0.2, False), ("q1", 1, None, 0.2, False)])
+    _with_predictions(good, noise=0.3)
+    _with_predictions(poor, noise=2.0)
+    row = compare_paired(good, [poor], tmp_path / "out", "better", "cmd", figure="r2")["rows"][0]
+    boot = row["bootstrap"]
+    assert boot["pairs"] == 2 and boot["items"] == [40, 40] and boot["resamples"] == 1000
+    assert 0 < boot["low"] < boot["high"]                       # far better predictions: the whole interval above 0
+    assert "95% bootstrap interval of the mean paired difference" in (tmp_path / "out" / "report.md").read_text()
+    same = compare_paired(good, [good], tmp_path / "same", "itself", "cmd", figure="r2")["rows"][0]["bootstrap"]
+    assert same["low"] == pytest.approx(0) and same["high"] == pytest.approx(0)
+    (poor / "q1" / "predictions.csv").unlink()                  # a run without predictions: no bootstrap, no guess
+    assert compare_paired(good, [poor], tmp_path / "out2", "better", "cmd", figure="r2")["rows"][0]["bootstrap"] is None
+    speech = _summary(tmp_path / "a-em", "emotion", [("a0", 0, 0, 0.5, False)])
+    other = _summary(tmp_path / "b-em", "emotion", [("b0", 0, 0, 0.4, False)])
+    assert compare_paired(speech, [other], tmp_path / "out3", "x", "cmd")["rows"][0]["bootstrap"] is None
