@@ -134,12 +134,9 @@ def paired_bootstrap(pairs: list[tuple[dict, dict]], treatment_folder: Path, bas
         return None
     axes, metric = _BOOTSTRAP_FIGURES[figure]
 
-    def score(true, pred):
-        if metric == "ccc":
-            return ccc(true, pred)
-        residual = np.sum((true - pred) ** 2)
-        total = np.sum((true - true.mean()) ** 2)
-        return float(1 - residual / total) if total > 0 else float("nan")
+    from sklearn.metrics import r2_score
+
+    score = ccc if metric == "ccc" else r2_score
 
     arrays = []
     for ours, theirs in pairs:
@@ -167,8 +164,9 @@ def paired_bootstrap(pairs: list[tuple[dict, dict]], treatment_folder: Path, bas
             "items": [len(a) for a, _ in arrays]}
 
 
-def paired_row(treatment: dict, baseline: dict, figure: str) -> dict:
-    """``figure`` of ``treatment`` minus ``baseline``, pair by pair, with its interval and the unpaired runs."""
+def paired_row(treatment: dict, baseline: dict, figure: str, bootstrap: bool = False) -> dict:
+    """``figure`` of ``treatment`` minus ``baseline``, pair by pair, with its interval and the unpaired runs;
+    ``bootstrap``: also the item bootstrap of :func:`paired_bootstrap` (the paired reports; None otherwise)."""
     if treatment["task"] != baseline["task"]:
         raise RunError(f"{treatment['folder']} ({treatment['task']}) and {baseline['folder']} ({baseline['task']}) "
                        "are different tasks; pair runs of one task")
@@ -188,7 +186,7 @@ def paired_row(treatment: dict, baseline: dict, figure: str) -> dict:
             "baseline_mean": t_interval([read(theirs[k]) for k in keys])["mean"],
             "collapsed_pairs": len(collapsed),
             "bootstrap": paired_bootstrap([(ours[k], theirs[k]) for k in keys], treatment["folder"],
-                                          baseline["folder"], figure),
+                                          baseline["folder"], figure) if bootstrap else None,
             "unpaired": sorted(m["run"] for k, m in {**ours, **theirs}.items() if k not in keys)}
 
 
@@ -202,7 +200,7 @@ def compare_paired(treatment: Path, baselines: list[Path], out: Path, label: str
     figure = figure or DEFAULT_FIGURE.get(group["task"], "r2")
     if figure not in FIGURES:
         raise RunError(f"unknown figure {figure!r}; choose from {sorted(FIGURES)}")
-    rows = [paired_row(group, load_runs(folder), figure) for folder in baselines]
+    rows = [paired_row(group, load_runs(folder), figure, bootstrap=True) for folder in baselines]
     result = {"treatment": group["label"], "treatment_folder": str(group["folder"]), "label": label,
               "task": group["task"], "data": group["data"], "figure": figure, "rows": rows, "command": command}
     out = Path(out)

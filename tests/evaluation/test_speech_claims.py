@@ -162,12 +162,17 @@ def test_backfill_records_the_fit_of_runs_scored_earlier(tmp_path):
     assert main([str(folders[1]), "--runs", str(runs)]) == 2          # attn runs are not under runs/: one error line
 
 
-def test_claims_a_collapsed_model_distorts_say_so(tmp_path):
-    folders, cross = _groups(tmp_path, cnn_acc=[0.2] * 5, attn_acc=[0.4] * 5, cnn_cross=[0.2] * 5, attn_cross=[0.2] * 5)
-    for path in (tmp_path / "cnn").glob("*/metrics.json"):
+def _flag_collapsed(folder):
+    """Mark every run of a summary folder as collapsed, as evaluate.py's collapse check would."""
+    for path in folder.glob("*/metrics.json"):
         data = json.loads(path.read_text())
         data["collapse"] = {"flagged": True}
         path.write_text(json.dumps(data))
+
+
+def test_claims_a_collapsed_model_distorts_say_so(tmp_path):
+    folders, cross = _groups(tmp_path, cnn_acc=[0.2] * 5, attn_acc=[0.4] * 5, cnn_cross=[0.2] * 5, attn_cross=[0.2] * 5)
+    _flag_collapsed(tmp_path / "cnn")
     claims = speech_claims.judge_speech_claims(folders, cross, [], tmp_path / "out", "cmd")["protocols"]["documented"]["claims"]
     noted = {c["claim"] for c in claims if "collapsed" in (c.get("note") or "")}
     for words in ("fewer epochs", "trains faster", "more accurate", "recording conditions"):
@@ -177,10 +182,7 @@ def test_claims_a_collapsed_model_distorts_say_so(tmp_path):
 
 def test_a_small_drop_onto_collapsed_cross_corpus_runs_is_qualified(tmp_path):
     folders, cross = _groups(tmp_path, cnn_acc=[0.30] * 5, attn_acc=[0.55] * 5, cnn_cross=[0.17] * 5, attn_cross=[0.18] * 5)
-    for path in (tmp_path / "attn-x").glob("*/metrics.json"):
-        data = json.loads(path.read_text())
-        data["collapse"] = {"flagged": True}
-        path.write_text(json.dumps(data))
+    _flag_collapsed(tmp_path / "attn-x")
     claims = speech_claims.judge_speech_claims(folders, cross, [], tmp_path / "out", "cmd")["protocols"]["documented"]["claims"]
     claim = next(c for c in claims if "recording conditions" in c["claim"])
     assert claim["outcome"] == "holds"                          # 0.13 against 0.37: the paired figure alone
