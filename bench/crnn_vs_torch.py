@@ -9,6 +9,7 @@ PyTorch is a bench-only dependency (``pip install torch==2.13.0``); nothing in m
 Keras settings are taken from the environment of each Keras process, e.g.
 ``--keras-env KERAS_BACKEND=tensorflow`` (the project default is JAX), ``MER_INTRA_THREADS=1 MER_INTER_THREADS=1``,
 ``XLA_FLAGS=--xla_cpu_multi_thread_eigen=false``, ``BENCH_LSTM=keras`` (stock LSTM instead of ProjectedLSTM),
+``BENCH_POOL=keras`` (stock MaxPooling1D instead of BlockMaxPooling1D),
 ``BENCH_JIT=1`` (XLA on TensorFlow) or ``BENCH_PRECISION=mixed_bfloat16``.
 """
 
@@ -44,6 +45,7 @@ def run_keras(steps: int, warmup: int, batch: int) -> dict:
 
     spec = load_spec("crnn")
     spec["lstm_implementation"] = os.environ.get("BENCH_LSTM", spec.get("lstm_implementation", "projected"))
+    spec["pool_implementation"] = os.environ.get("BENCH_POOL", spec.get("pool_implementation", "block"))
     precision = os.environ.get("BENCH_PRECISION", "float32")
     configure(0, precision)
     import keras
@@ -60,7 +62,7 @@ def run_keras(steps: int, warmup: int, batch: int) -> dict:
                                            on_epoch_end=lambda epoch, logs: starts.append(time.perf_counter()))
     model.fit(x, y, batch_size=batch, epochs=2, verbose=0, shuffle=False, callbacks=[timer])
     seconds = starts[3] - starts[2]
-    label = f"keras-{keras.backend.backend()} lstm={spec['lstm_implementation']} {precision}" + (f" jit={jit}" if jit else "")
+    label = f"keras-{keras.backend.backend()} lstm={spec['lstm_implementation']} pool={spec['pool_implementation']} {precision}" + (f" jit={jit}" if jit else "")
     return {"framework": label, "samples_per_s": steps * batch / seconds,
             "parameters": int(model.count_params())}
 
@@ -158,7 +160,7 @@ def main() -> None:
               f"({keras_runs[-1]['peak_rss_gib']:.2f} GiB), {torch_runs[-1]['framework']} "
               f"{torch_runs[-1]['samples_per_s']:.1f} samples/s ({torch_runs[-1]['peak_rss_gib']:.2f} GiB)", flush=True)
     ratios = [k["samples_per_s"] / t["samples_per_s"] for k, t in zip(keras_runs, torch_runs)]
-    print(f"keras settings: {' '.join(args.keras_env) or '(defaults)'}; batch {args.batch}, {keras_runs[0]['framework'].split()[2]}, {args.steps} timed batches")
+    print(f"keras settings: {' '.join(args.keras_env) or '(defaults)'}; batch {args.batch}, {keras_runs[0]['framework'].split()[-1]}, {args.steps} timed batches")
     print(f"median samples/s: keras {statistics.median(r['samples_per_s'] for r in keras_runs):.1f}, "
           f"torch {statistics.median(r['samples_per_s'] for r in torch_runs):.1f}; median ratio keras/torch "
           f"{statistics.median(ratios):.2f} (pairs: {', '.join(f'{r:.2f}' for r in ratios)})")

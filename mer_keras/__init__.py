@@ -30,3 +30,55 @@ def _compilation_cache() -> None:
 
 
 _compilation_cache()
+
+
+# Keras imports three large packages only for features this project never uses: scikit-learn (its
+# SKLearn* wrappers), pandas (DataFrame inputs to fit) and IPython (a notebook view of KerasFileEditor).
+# Together they cost 0.8 s of the 1.9 s `import keras` and about 190 MiB of every process (issue 23,
+# bench/results.md). The finder below hides those that are not imported yet while Keras's package is
+# executed, so Keras takes its own "not installed" branch for them; afterwards they import normally
+# (the project's scikit-learn baselines are unaffected). MER_FULL_KERAS_IMPORT=1 turns this off.
+_KERAS_OPTIONAL = ("sklearn", "pandas", "IPython")
+
+
+class _LeanKerasImport:
+    """A meta-path finder that wraps the first ``import keras`` (see above); removes itself when used."""
+
+    @classmethod
+    def find_spec(cls, name, path=None, target=None):
+        if name != "keras":
+            return None
+        import importlib.machinery
+        import sys
+
+        if cls in sys.meta_path:
+            sys.meta_path.remove(cls)
+        spec = importlib.machinery.PathFinder.find_spec(name, path)
+        if spec is None or spec.loader is None or not hasattr(spec.loader, "exec_module"):
+            return spec
+        execute = spec.loader.exec_module
+
+        def exec_module(module):
+            hidden = [name for name in _KERAS_OPTIONAL if name not in sys.modules]
+            sys.modules.update(dict.fromkeys(hidden))
+            try:
+                execute(module)
+            finally:
+                for name in hidden:
+                    if name in sys.modules and sys.modules[name] is None:
+                        del sys.modules[name]
+
+        spec.loader.exec_module = exec_module
+        return spec
+
+
+def _install_lean_keras_import() -> None:
+    import sys
+
+    if _os.environ.get("MER_FULL_KERAS_IMPORT") == "1" or "keras" in sys.modules:
+        return
+    if _LeanKerasImport not in sys.meta_path:
+        sys.meta_path.insert(0, _LeanKerasImport)
+
+
+_install_lean_keras_import()

@@ -24,7 +24,7 @@ def _lstm_class(implementation: str):
     raise SpecError(f"unknown lstm_implementation {implementation!r} in spec; use 'projected' or 'keras'")
 
 
-def _layer(config: dict, index: int, lstm_implementation: str = "projected"):
+def _layer(config: dict, index: int, lstm_implementation: str = "projected", pool_implementation: str = "block"):
     import keras
 
     kind = config["type"]
@@ -32,6 +32,12 @@ def _layer(config: dict, index: int, lstm_implementation: str = "projected"):
     if kind == "Conv1D":
         return keras.layers.Conv1D(config["filters"], config["kernel_size"], activation=config["activation"], name=name)
     if kind == "MaxPooling1D":
+        if pool_implementation == "block":
+            from mer_keras.models.block_max_pooling import BlockMaxPooling1D
+
+            return BlockMaxPooling1D(config["pool_size"], name=name)
+        if pool_implementation != "keras":
+            raise SpecError(f"unknown pool_implementation {pool_implementation!r} in spec; use 'block' or 'keras'")
         return keras.layers.MaxPooling1D(config["pool_size"], name=name)
     if kind == "Bidirectional":
         if config["layer"] != "LSTM":
@@ -68,7 +74,8 @@ def build_crnn(frames: int | None = None, features: int | None = None, spec: dic
     inputs = keras.Input((frames, features), name="frames")
     outputs = inputs
     for index, config in enumerate(spec["layers"]):
-        layer = _layer(config, index, spec.get("lstm_implementation", "projected"))
+        layer = _layer(config, index, spec.get("lstm_implementation", "projected"),
+                       spec.get("pool_implementation", "block"))
         try:
             outputs = layer(outputs)
         except ValueError as exc:

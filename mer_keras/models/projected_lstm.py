@@ -6,6 +6,8 @@ projection of all steps as one large matrix product before the loop and keeps on
 product inside it (as cuDNN and PyTorch's CPU LSTM do). Weights, gate order (i, f, c, o), outputs and
 config are those of ``keras.layers.LSTM``; ``tests/models/test_projected_lstm.py`` checks outputs and
 gradients against it. Masking, dropout, ``unroll`` and ``use_bias=False`` fall back to the stock loop.
+On JAX the recurrence itself is :func:`mer_keras.models.jax_lstm.lstm_recurrence` (batch-major, one
+``tanh`` for all gates, a hand-written backward pass; issue 23).
 """
 
 from __future__ import annotations
@@ -22,6 +24,13 @@ class ProjectedLSTM(keras.layers.LSTM):
         cell = self.cell
         if mask is not None or self.dropout or self.recurrent_dropout or self.unroll or not cell.use_bias:
             return super().inner_loop(sequences, initial_state, mask, training)
+        if keras.backend.backend() == "jax":
+            from mer_keras.models.jax_lstm import lstm_recurrence
+
+            projected = ops.matmul(sequences, cell.kernel) + cell.bias
+            outputs, h, c = lstm_recurrence(projected, ops.convert_to_tensor(cell.recurrent_kernel), initial_state[0], initial_state[1],
+                                            reverse=self.go_backwards)
+            return h, (outputs if self.return_sequences else h), [h, c]
         steps = ops.flip(sequences, axis=1) if self.go_backwards else sequences
         # (batch, steps, features) @ (features, 4 units) -> (steps, batch, 4 units): one matmul for all steps.
         projected = ops.transpose(ops.matmul(steps, cell.kernel) + cell.bias, (1, 0, 2))

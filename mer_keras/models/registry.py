@@ -58,7 +58,7 @@ class ModelRow:
 
 MODELS: dict[str, ModelRow] = {row.name: row for row in (
     ModelRow("crnn", "keras", MUSIC_TASKS, "mer_keras.models.crnn:build_crnn", "mel", "crnn",
-             custom_layers=("mer_keras.models.projected_lstm",), documented=True),
+             custom_layers=("mer_keras.models.projected_lstm", "mer_keras.models.block_max_pooling"), documented=True),
     ModelRow("vit", "keras", MUSIC_TASKS, "mer_keras.models.vit:build_vit", "mel", "vit",
              custom_layers=("mer_keras.models.spec_augment",), presets=True),
     ModelRow("ast", "keras", MUSIC_TASKS, "mer_keras.models.ast:build_ast", "mel", "ast",
@@ -69,7 +69,8 @@ MODELS: dict[str, ModelRow] = {row.name: row for row in (
              custom_layers=("mer_keras.models.spec_augment", "mer_keras.models.vit_gan"), presets=True,
              trainer="mer_keras.training.synthetic:train_on_crops"),
     ModelRow("crnn_gan", "keras", MUSIC_TASKS, "mer_keras.models.vit_gan:build_crop_model", "mel", "crnn_gan",
-             custom_layers=("mer_keras.models.projected_lstm", "mer_keras.models.vit_gan"),
+             custom_layers=("mer_keras.models.projected_lstm", "mer_keras.models.block_max_pooling",
+                            "mer_keras.models.vit_gan"),
              trainer="mer_keras.training.synthetic:train_on_crops"),
     ModelRow("musicnn", "keras", MUSIC_TASKS, "mer_keras.models.musicnn_regressor:build_musicnn_regressor",
              "musicnn_mel", "musicnn", custom_layers=("mer_keras.models.musicnn_regressor",)),
