@@ -9,6 +9,11 @@ import numpy as np
 
 from mer_keras.errors import DataError
 
+# librosa's audioread fallback (formats libsndfile cannot read) warns on every file; a failure still raises.
+# Filters set once here, not per call: extraction decodes in threads, and catch_warnings is not thread-safe.
+warnings.filterwarnings("ignore", message="PySoundFile failed", category=UserWarning)
+warnings.filterwarnings("ignore", message=r".*__audioread_load", category=FutureWarning)
+
 
 def load_audio(path: Path, sample_rate: int, offset: float = 0.0, duration: float | None = None) -> np.ndarray:
     """Decode ``path`` to mono float32 at ``sample_rate`` Hz.
@@ -34,9 +39,7 @@ def load_audio(path: Path, sample_rate: int, offset: float = 0.0, duration: floa
     if path.stat().st_size == 0:
         raise DataError(f"audio file is empty (0 bytes): {path}; re-copy it from the dataset")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # audioread fallback warnings; failures still raise
-            signal, _ = librosa.load(path, sr=sample_rate, mono=True, offset=offset, duration=duration)
+        signal, _ = librosa.load(path, sr=sample_rate, mono=True, offset=offset, duration=duration)
     except Exception as exc:  # soundfile/audioread raise many types for corrupt data
         raise DataError(f"cannot decode audio {path}: {type(exc).__name__}: {exc}. The file is corrupt or truncated; re-copy it") from None
     if signal.size == 0:

