@@ -32,13 +32,13 @@ def _compilation_cache() -> None:
 _compilation_cache()
 
 
-# Keras imports three large packages only for features this project never uses: scikit-learn (its
-# SKLearn* wrappers), pandas (DataFrame inputs to fit) and IPython (a notebook view of KerasFileEditor).
-# Together they cost 0.8 s of the 1.9 s `import keras` and about 190 MiB of every process (issue 23,
-# bench/results.md). The finder below hides those that are not imported yet while Keras's package is
+# Keras imports four large packages only for features this project never uses: scikit-learn (its
+# SKLearn* wrappers), pandas (DataFrame inputs to fit), IPython (a notebook view of KerasFileEditor) and
+# matplotlib (keras.visualization's image galleries). Together they cost 0.8-1.2 s of a 1.9-2.3 s
+# `import keras` and 130-190 MiB of every process (issues 20 and 23, bench/results.md). The finder below hides those that are not imported yet while Keras's package is
 # executed, so Keras takes its own "not installed" branch for them; afterwards they import normally
 # (the project's scikit-learn baselines are unaffected). MER_FULL_KERAS_IMPORT=1 turns this off.
-_KERAS_OPTIONAL = ("sklearn", "pandas", "IPython")
+_KERAS_OPTIONAL = ("sklearn", "pandas", "IPython", "matplotlib")
 
 
 class _LeanKerasImport:

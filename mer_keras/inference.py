@@ -89,10 +89,26 @@ def load_baseline_model(run: RunDir, trust_pickle: bool | None = None):
     return joblib.load(pickle)
 
 
+def _linear_predictor(run: RunDir, config: dict):
+    """A ridge run's prediction without scikit-learn (pickle-free runs only), after the same manifest checks."""
+    from mer_keras.models.baseline_io import DESCRIPTOR, baseline_files, load_linear_predictor, read_descriptor
+
+    if config.get("task") == "emotion" or not (run / DESCRIPTOR).is_file():
+        return None
+    run.verify(required=("config.json", DESCRIPTOR))
+    if read_descriptor(run.path)["model"] != "ridge":
+        return None
+    run.verify(required=tuple(baseline_files("ridge")))
+    return load_linear_predictor(run.path)
+
+
 def load_predictor(run: RunDir, config: dict, trust_pickle: bool | None = None):
     """A function (n, frames, features) -> (n, outputs), for the run's model family; the run is verified
     against its manifest first."""
     if config.get("family", "keras") == "sklearn":
+        linear = _linear_predictor(run, config)
+        if linear is not None:
+            return lambda features: linear(features.reshape(len(features), -1))
         model = load_baseline_model(run, trust_pickle)
         if config.get("task") == "emotion":
             return lambda features: class_probabilities(model, features.reshape(len(features), -1))

@@ -32,6 +32,8 @@ PREDICTABLE_KINDS = ("logmel", "handcrafted", "waveform", "embeddings", "musicnn
 PADDED_KINDS = ("logmel", "waveform", "embeddings")
 #: Windows predicted together (and the model's batch); results do not depend on it.
 BATCH_WINDOWS = 32
+#: Files whose features are computed ahead, in threads, while the model runs on the current ones.
+PREFETCH_FILES = 2
 #: A progress bar (tqdm, stderr, with ETA) is shown from this many files on.
 PROGRESS_FILES = 10
 #: Padding or an unheard tail below this (encoders' and decoders' rounding of a file's length: 4Q's 30 s clips
@@ -164,21 +166,39 @@ def _progress(total: int, show: bool | None):
 
 def _run_files(files: list[_File], spec, cache: FeatureCache, predictor, batch_size: int, progress) -> None:
     """Every window of every readable file through the model, ``batch_size`` windows at a time; a file whose
-    features fail gets its ``error`` (and no outputs)."""
+    features fail gets its ``error`` (and no outputs).
+
+    The features of the next files are computed by :data:`PREFETCH_FILES` threads while this one feeds the model
+    (decoding, resampling, FFTs and XLA release the GIL), results taken in file order, so rows and batches are
+    those of a one-by-one pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
     batches, bar = _Batches(predictor, batch_size), _progress(len(files), progress)
+    readable = [target for target in files if target.error is None]
+    pool = ThreadPoolExecutor(PREFETCH_FILES, thread_name_prefix="predict-features")
     try:
-        for target in files:
-            if target.error is None:
-                _add_file(target, spec, cache, batches)
+        ahead = {}
+        for index, target in enumerate(readable):
+            for upcoming in readable[index:index + PREFETCH_FILES + 1]:
+                if id(upcoming) not in ahead:
+                    ahead[id(upcoming)] = pool.submit(_file_windows, upcoming, spec, cache)
+            for window in ahead.pop(id(target)).result():
+                batches.add(target, window)
             bar.update()
+        bar.update(len(files) - len(readable))
         batches.flush()
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
     finally:
         bar.close()
+    pool.shutdown()
 
 
-def _add_file(target: _File, spec, cache: FeatureCache, batches: _Batches) -> None:
-    """``target``'s windows, each into the batches as soon as computed (a long file never sits in memory
-    whole); a window that cannot be read ends the file with its ``error``."""
+def _file_windows(target: _File, spec, cache: FeatureCache) -> list[np.ndarray]:
+    """``target``'s window features, in order; a window that cannot be read ends the file with its ``error``
+    (and the windows before it are dropped: a file is predicted whole or not at all)."""
+    windows = []
     for start, _ in target.windows:
         try:
             window, padding = window_features(spec, target.file, start, cache)
@@ -186,12 +206,13 @@ def _add_file(target: _File, spec, cache: FeatureCache, batches: _Batches) -> No
             if not isinstance(exc, DataError):
                 raise               # e.g. an unwritable cache: the run's problem, one line, not each file's
             target.error = _feature_failure(target.file, exc)
-            return
+            return []
         except Exception as exc:    # any other failure on one file (decoder, librosa) skips that file, not the run
             target.error = _feature_failure(target.file, exc)
-            return
+            return []
         target.padding += padding
-        batches.add(target, window)
+        windows.append(window)
+    return windows
 
 
 # --- rows --------------------------------------------------------------------------------------------

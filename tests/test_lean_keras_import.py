@@ -7,14 +7,14 @@ import sys
 
 import pytest
 
-OPTIONAL = ("sklearn", "pandas", "IPython")
+OPTIONAL = ("sklearn", "pandas", "IPython", "matplotlib")
 PROBE = """
 import json, sys
 {before}
 import mer_keras, keras
 from keras.src.trainers.data_adapters import array_slicing
 loaded = [m for m in {optional!r} if m in sys.modules]
-import sklearn.linear_model                       # the project's own baselines still import it afterwards
+import sklearn.linear_model, matplotlib.pyplot     # the project's own baselines and plots import them afterwards
 print(json.dumps({{"loaded": loaded, "keras_sees_pandas": array_slicing.pandas is not None}}))
 """
 

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from mer_keras.errors import DataError
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-def read_table(path: Path, *, what: str, fix: str, **kwargs) -> pd.DataFrame:
+
+def read_table(path: Path, *, what: str, fix: str, **kwargs) -> "pd.DataFrame":
     """Read a CSV into a DataFrame with stripped column names, or raise a DataError naming it."""
+    import pandas as pd        # here, not at import: predict.py never reads a table (0.3 s of its start-up)
+
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{what} not found: {path}. {fix}")
@@ -22,7 +26,7 @@ def read_table(path: Path, *, what: str, fix: str, **kwargs) -> pd.DataFrame:
     return frame
 
 
-def require_columns(frame: pd.DataFrame, columns: list[str], path: Path, what: str) -> None:
+def require_columns(frame: "pd.DataFrame", columns: list[str], path: Path, what: str) -> None:
     """Raise a DataError listing the columns ``frame`` lacks."""
     missing = [column for column in columns if column not in frame.columns]
     if missing:

@@ -24,6 +24,7 @@ shorter than one patch is above), so the patches hold only the clip's own sound.
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,7 @@ from mer_keras.specs import load_spec
 MEL_KEYS = ("sample_rate", "n_fft", "hop_length", "n_mels", "log_scale", "pad_mode")    # musicnn_mel's arguments
 INPUT_KEYS = MEL_KEYS + ("patch_frames", "patch_hop")
 _MODELS: dict = {}    # weights name -> embedding model, one per process
+_MODEL_LOCK = threading.Lock()
 
 
 def musicnn_params(offset: float = 0.0, weights: str = "MSD_musicnn") -> dict:
@@ -90,10 +92,9 @@ def musicnn_mel(signal: np.ndarray, sample_rate: int = 16000, n_fft: int = 512, 
     np.ndarray, shape (1 + n_samples // hop_length, n_mels), float32: ``log10(1 + log_scale * mel power)``
     (mel power rounded to float16 first, as the wheel does; 0 for silence, about 8 at most).
     """
-    import librosa
+    from mer_keras.features.logmel import mel_power
 
-    mel = librosa.feature.melspectrogram(y=signal, sr=sample_rate, n_fft=n_fft, hop_length=hop_length,
-                                         n_mels=n_mels, pad_mode=pad_mode).T
+    mel = mel_power(signal, sample_rate, n_fft, hop_length, n_mels, pad_mode=pad_mode)
     mel = np.minimum(mel, np.finfo(np.float16).max).astype(np.float16).astype(np.float32)
     return np.log10(log_scale * mel + 1.0).astype(np.float32)
 
@@ -112,12 +113,13 @@ def musicnn_patches(mel: np.ndarray, patch_frames: int = 187, patch_hop: int = 1
 def musicnn_outputs(patches: np.ndarray, weights: str = "MSD_musicnn") -> tuple[np.ndarray, np.ndarray]:
     """(embeddings (n_patches, 200), tag probabilities (n_patches, 50)) of ``patches``; the model is loaded
     once per process (weights converted once into the cache)."""
-    if weights not in _MODELS:
-        from mer_keras.features.cache import default_cache_dir
-        from mer_keras.models.musicnn import embedding_model, load_musicnn
+    with _MODEL_LOCK:     # threads (extraction, predict's prefetch) share one model; it runs on both cores itself
+        if weights not in _MODELS:
+            from mer_keras.features.cache import default_cache_dir
+            from mer_keras.models.musicnn import embedding_model, load_musicnn
 
-        _MODELS[weights] = embedding_model(load_musicnn(weights, default_cache_dir()))
-    embeddings, tags = _MODELS[weights].predict_on_batch(np.asarray(patches, np.float32))
+            _MODELS[weights] = embedding_model(load_musicnn(weights, default_cache_dir()))
+        embeddings, tags = _MODELS[weights].predict_on_batch(np.asarray(patches, np.float32))
     return np.asarray(embeddings), np.asarray(tags)
 
 

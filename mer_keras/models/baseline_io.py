@@ -318,6 +318,33 @@ def _load_svc(path: Path, descriptor: dict):
     return model
 
 
+def load_linear_predictor(folder: Path):
+    """For a ridge run: its Pipeline's ``predict`` as numpy arithmetic, ``((x - mean) / scale) @ coef.T +
+    intercept``, read from the same files and checks as :func:`load_baseline` but without importing
+    scikit-learn (0.5-1 s of a cold ``predict.py``; ``tests/models/test_baseline_io.py`` pins it against the
+    Pipeline). None for every other model."""
+    folder = Path(folder)
+    descriptor = read_descriptor(folder)
+    if descriptor["model"] != "ridge":
+        return None
+    n_features = descriptor["n_features"]
+    scaler = _load_npz(folder / SCALER_FILE, ("mean", "scale", "var", "n_samples_seen"))
+    if any(scaler[name].shape != (n_features,) for name in ("mean", "scale", "var")):
+        raise _damaged(folder / SCALER_FILE, f"does not hold {n_features} means and scales (baseline.json's n_features)")
+    path = folder / MODEL_FILES["ridge"]
+    arrays = _load_npz(path, ("coef", "intercept"))
+    coef, intercept = arrays["coef"], arrays["intercept"]
+    if coef.shape[-1] != n_features or coef.ndim > 2 or intercept.shape != coef.shape[:-1]:
+        raise _damaged(path, f"holds coef {coef.shape} and intercept {intercept.shape}, which do not fit "
+                             f"{n_features} features")
+    mean, scale = scaler["mean"], scaler["scale"]
+
+    def predict(features: np.ndarray) -> np.ndarray:
+        return ((np.asarray(features, dtype=np.float64) - mean) / scale) @ coef.T + intercept
+
+    return predict
+
+
 def load_baseline(folder: Path):
     """The fitted Pipeline stored in ``folder`` by ``save_baseline`` (no pickle is read)."""
     from sklearn.pipeline import Pipeline

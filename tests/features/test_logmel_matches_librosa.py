@@ -40,3 +40,19 @@ def test_a_padded_short_signal_too():
     padded = np.pad(signal, (0, int(config.duration * config.sample_rate) - signal.size))
     assert padding == pytest.approx(1.5)
     np.testing.assert_allclose(ours, _librosa_logmel(padded, config), atol=1e-3, rtol=0)
+
+
+def test_musicnn_log_mel_matches_the_librosa_pipeline():
+    """musicnn's input (16 kHz, n_fft 512, hop 256, 96 bands, reflect padding, float16 rounding, log10(1 + 1e4 x))."""
+    from mer_keras.features.musicnn_mel import musicnn_mel
+
+    rng = np.random.default_rng(2)
+    t = np.arange(3 * 16000) / 16000
+    signal = (0.2 * np.sin(2 * np.pi * 220 * t) + 0.02 * rng.standard_normal(t.size)).astype(np.float32)
+    mel = librosa.feature.melspectrogram(y=signal, sr=16000, n_fft=512, hop_length=256, n_mels=96, pad_mode="reflect").T
+    mel = np.minimum(mel, np.finfo(np.float16).max).astype(np.float16).astype(np.float32)
+    expected = np.log10(10000.0 * mel + 1.0)
+    ours = musicnn_mel(signal)
+    assert ours.shape == expected.shape == (1 + signal.size // 256, 96)
+    np.testing.assert_allclose(ours, expected, atol=1e-3, rtol=0)   # a float16 rounding may land one step apart
+    assert np.mean(ours == expected) > 0.9
