@@ -1,4 +1,5 @@
-"""Log-mel extraction throughput, cold and cached: real 4Q clips and synthetic 30 s wav / mp3."""
+"""Log-mel extraction throughput, cold and cached: real 4Q clips and synthetic 30 s wav / mp3 (log-mels are computed
+by threads of this process since issue 23; other kinds by worker processes)."""
 
 from __future__ import annotations
 
@@ -55,7 +56,7 @@ def main() -> None:
                 print(f"{what}: not available, skipped")
                 continue
             cold, cached = measure(items, args.workers, tmp / f"cache{index}")
-            print(f"{what}: {len(items)} clips, cold {cold:.1f} clips/s (worker start-up included), cached {cached:.0f} clips/s")
+            print(f"{what}: {len(items)} clips, cold {cold:.1f} clips/s (threads or worker processes started inside), cached {cached:.0f} clips/s")
     peak_self = peak_rss_mib()
     peak_child = peak_rss_mib(children=True)
     print(f"peak RSS: parent {peak_self:.0f} MiB, largest worker {peak_child:.0f} MiB")

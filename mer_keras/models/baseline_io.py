@@ -340,7 +340,12 @@ def load_linear_predictor(folder: Path):
     mean, scale = scaler["mean"], scaler["scale"]
 
     def predict(features: np.ndarray) -> np.ndarray:
-        return ((np.asarray(features, dtype=np.float64) - mean) / scale) @ coef.T + intercept
+        # StandardScaler.transform and Ridge.predict step for step: scaled in place in the input's float dtype
+        # (float32 features stay float32, as scikit-learn keeps them), then the float64 product.
+        scaled = np.array(features, dtype=np.result_type(np.asarray(features).dtype, np.float32), copy=True)
+        scaled -= mean.astype(scaled.dtype)
+        scaled /= scale.astype(scaled.dtype)
+        return scaled @ coef.T + intercept
 
     return predict
 
