@@ -200,3 +200,24 @@ def make_deam_label_audit(root: Path, swap_2013: bool = True, n_per_subset: int 
         for index, song in enumerate(main):
             write_opensmile(data / "features" / f"{song}.csv", rows=92, columns=4, seed=index)
     return data, main | full_songs
+
+
+# --- the tiny GAN both GAN test modules train against (issue 22) ------------------------------------------
+
+def gan_common(workspace: dict, preset: bool = True) -> list[str]:
+    """train.py options of the GAN tests: the specs' `tiny` presets, one epoch, batches of 4, one worker."""
+    return [*(["--preset", "tiny"] if preset else []), "--epochs", "1", "--batch-size", "4", "--workers", "1",
+            "--data", workspace["data"], "--cache", workspace["cache"]]
+
+
+@pytest.fixture(scope="session")
+def gan_workspace(tmp_path_factory) -> dict:
+    """Tiny 4Q data, a feature cache and one trained tiny GAN (``"gan"``), shared by the GAN test modules; each
+    module writes its own runs under its own ``root`` (see their ``workspace`` fixtures)."""
+    from mer_keras.cli import train_main
+
+    root = tmp_path_factory.mktemp("gan_shared")
+    shared = {"root": root, "data": str(make_4q(root / "data")), "cache": str(root / "cache")}
+    run = root / "gan"
+    assert train_main(["--model", "gan", "--out", str(run), *gan_common(shared)]) == 0
+    return {**shared, "gan": run}

@@ -15,25 +15,22 @@ from mer_keras.evaluation.verdict import LEAKY_LABEL, augmentation_verdict
 from mer_keras.runs import RunDir
 from mer_keras.training import synthetic
 from mer_keras.training.synthetic import GENERATED, check_heldout_real
-from tests.conftest import make_4q
+from tests.conftest import gan_common
 
 
 @pytest.fixture(scope="module")
-def workspace(tmp_path_factory):
-    root = tmp_path_factory.mktemp("gan")
-    return {"root": root, "data": str(make_4q(root / "data")), "cache": str(root / "cache")}
+def workspace(gan_workspace, tmp_path_factory):
+    """The shared tiny data and cache (tests/conftest.py), with this module's own folder for its runs."""
+    return {**gan_workspace, "root": tmp_path_factory.mktemp("gan")}
 
 
-def common(workspace) -> list[str]:
-    return ["--preset", "tiny", "--epochs", "1", "--batch-size", "4", "--workers", "1",
-            "--data", workspace["data"], "--cache", workspace["cache"]]
+def common(workspace, preset: bool = True) -> list[str]:
+    return gan_common(workspace, preset)
 
 
 @pytest.fixture(scope="module")
-def gan_run(workspace):
-    run = workspace["root"] / "gan"
-    assert train_main(["--model", "gan", "--out", str(run), *common(workspace)]) == 0
-    return run
+def gan_run(gan_workspace):
+    return gan_workspace["gan"]
 
 
 def test_gan_run_writes_generator_critic_and_quality(gan_run, capsys):
