@@ -214,6 +214,10 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
     todo = [item for item in items if item.item_id not in results]
     workers = workers or min(os.cpu_count() or 1, 8)
     if todo:
+        if spec.kind in THREADED:
+            from mer_keras.memory import keep_freed_memory
+
+            keep_freed_memory()      # each clip's large temporaries are reused, not faulted in afresh
         cached = sum(1 for item_id in keys if item_id in results)
         print(f"extracting {spec.kind} for {len(todo)} of {len(items)} items "
               f"({cached} cached) with {workers} worker(s)", file=sys.stderr)
