@@ -95,11 +95,8 @@ def _linear_predictor(run: RunDir, config: dict):
 
     if config.get("task") == "emotion" or not (run / DESCRIPTOR).is_file():
         return None
-    run.verify(required=("config.json", DESCRIPTOR))
-    if read_descriptor(run.path)["model"] != "ridge":
-        return None
-    run.verify(required=tuple(baseline_files("ridge")))
-    return load_linear_predictor(run.path)
+    run.verify(required=("config.json", DESCRIPTOR, *baseline_files(read_descriptor(run.path)["model"])))
+    return load_linear_predictor(run.path)          # None unless ridge
 
 
 def load_predictor(run: RunDir, config: dict, trust_pickle: bool | None = None):

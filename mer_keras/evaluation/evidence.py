@@ -21,7 +21,6 @@ several, else the run's bootstrap interval over test items.
 
 from __future__ import annotations
 
-import csv
 import json
 import math
 import re
@@ -34,7 +33,7 @@ import numpy as np
 from mer_keras.evaluation import consistency
 from mer_keras.evaluation import verdict as rules
 from mer_keras.evaluation.leaderboard import protocol_of, report_metrics
-from mer_keras.evaluation.paired import paired_outcome, paired_row, t_interval
+from mer_keras.evaluation.paired import paired_outcome, paired_row, read_predictions, t_interval
 from mer_keras.evaluation.validation_page import METRIC_NAMES, PUBLISHED
 from mer_keras.errors import MerError
 from mer_keras.specs import load_spec
@@ -697,7 +696,7 @@ def consistency_checks(groups: list[Group], rows: list[dict]) -> dict:
             path = group.folder / name / "predictions.csv"
             if not path.is_file():
                 continue
-            table = _read_predictions(path)
+            table = read_predictions(path)
             axis_totals["runs"] += 1
             for axis in ("valence", "arousal"):
                 checks = consistency.axis_checks(table[f"true_{axis}"], table[f"pred_{axis}"])
@@ -706,16 +705,6 @@ def consistency_checks(groups: list[Group], rows: list[dict]) -> dict:
     return {"pairs": pairs, "label_variance": variances, "label_variance_sentence": variance_sentence,
             "mae_vs_rmse": mae_checks, "parameters": parameters, "measured_predictions": axis_totals,
             "ladder": ladder_check(groups)}
-
-
-def _read_predictions(path: Path) -> dict[str, np.ndarray]:
-    with open(path, newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns: dict[str, list] = {}
-        for row in reader:
-            for key, value in row.items():
-                columns.setdefault(key, []).append(value)
-    return {k: (np.asarray(v, float) if k != "item_id" else np.asarray(v)) for k, v in columns.items()}
 
 
 def _ladder_claims() -> list[dict]:
@@ -840,7 +829,7 @@ def label_swap(groups: list[Group], root: Path) -> dict:
             for run, name in zip(g.runs, g.summary.get("runs") or []):
                 path = g.folder / name / "predictions.csv"
                 if path.is_file():
-                    table = _read_predictions(path)
+                    table = read_predictions(path)
                     corr[g.name][(run.get("split") or {}).get("seed")] = float(np.corrcoef(table["pred_valence"], table["pred_arousal"])[0, 1])
         seeds = sorted(set(corr[group.name]) & set(corr[base.name]), key=lambda s: -1 if s is None else s)
         corr_diff = t_interval([corr[group.name][s] - corr[base.name][s] for s in seeds])
@@ -893,7 +882,7 @@ def predictions_panels(groups: list[Group]) -> list[dict]:
             panels.append({"folder": group.name, "why": why, "missing": "its runs hold no predictions.csv"})
             continue
         _, name = min(runs)
-        table = _read_predictions(group.folder / name / "predictions.csv")
+        table = read_predictions(group.folder / name / "predictions.csv")
         panels.append({"folder": group.name, "run": name, "why": why, "folder_r2": mean, "true": np.stack([table["true_valence"], table["true_arousal"]], 1),
                        "pred": np.stack([table["pred_valence"], table["pred_arousal"]], 1),
                        "r2": run_value(next(m for m, n in zip(group.runs, group.summary["runs"]) if n == name), "r2")})

@@ -107,19 +107,37 @@ _BOOTSTRAP_FIGURES = {"ccc": (("valence", "arousal"), "ccc"), "r2": (("valence",
                       "valence_r2": (("valence",), "r2"), "arousal_r2": (("arousal",), "r2")}
 
 
-def _predictions(folder: Path, run: str) -> dict | None:
-    """``item_id -> (true_valence, true_arousal, pred_valence, pred_arousal)`` of a run's committed predictions."""
+def read_predictions(path: Path) -> dict[str, np.ndarray]:
+    """A committed ``predictions.csv`` as columns: ``item_id`` and other text columns (quadrants, emotions) as
+    strings, the numeric ones as floats."""
     import csv
 
+    def column(key: str, values: list) -> np.ndarray:
+        if key != "item_id":
+            try:
+                return np.asarray(values, float)
+            except ValueError:
+                pass
+        return np.asarray(values)
+
+    with open(path, newline="") as handle:
+        columns: dict[str, list] = {}
+        for row in csv.DictReader(handle):
+            for key, value in row.items():
+                columns.setdefault(key, []).append(value)
+    return {key: column(key, values) for key, values in columns.items()}
+
+
+def _predictions(folder: Path, run: str) -> dict | None:
+    """``item_id -> (true_valence, true_arousal, pred_valence, pred_arousal)`` of a run's committed predictions."""
     path = Path(folder) / run / "predictions.csv"
     if not path.is_file():
         return None
-    with open(path, newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    columns = read_predictions(path)
     needed = ("item_id", "true_valence", "true_arousal", "pred_valence", "pred_arousal")
-    if not rows or any(k not in rows[0] for k in needed):
+    if not columns or any(k not in columns for k in needed):
         return None
-    return {r["item_id"]: tuple(float(r[k]) for k in needed[1:]) for r in rows}
+    return {item: tuple(values) for item, *values in zip(*(columns[k] for k in needed))}
 
 
 def paired_bootstrap(pairs: list[tuple[dict, dict]], treatment_folder: Path, baseline_folder: Path, figure: str,

@@ -147,10 +147,10 @@ def _compute_in_workers(spec: FeatureSpec, todo: list[Item], paths: list[str], w
 THREADED = ("logmel", "musicnn_mel", "waveform")
 
 
-def _compute_in_threads(spec: FeatureSpec, todo: list[Item], paths: list[str], workers: int, store, save) -> None:
+def _compute_in_threads(spec: FeatureSpec, todo: list[Item], paths: list[str], workers: int, place, save) -> None:
     """Compute each item in one of ``workers`` threads of this process, which also writes it to the cache
-    (``save(item, output)``); ``store(item, output, saved=True)`` runs here, in the calling thread, as each
-    one finishes (any order).
+    (``save(item, output)``, returning ``output``); ``place(item, output)`` runs here, in the calling thread, as
+    each one finishes (any order). Threaded kinds use no numba, so no item needs to run alone first.
 
     One BLAS/OpenMP thread each, as in the worker processes. On SIGINT/SIGTERM or any error the queued clips
     are dropped and the clips being computed (one per thread, a fraction of a second) are waited for.
@@ -166,7 +166,7 @@ def _compute_in_threads(spec: FeatureSpec, todo: list[Item], paths: list[str], w
         with threadpool_limits(1):
             futures = {pool.submit(task, item, path): item for item, path in zip(todo, paths)}
             for future in as_completed(futures):
-                store(futures[future], future.result(), saved=True)
+                place(futures[future], future.result())
     except BaseException:
         pool.shutdown(wait=True, cancel_futures=True)
         raise
@@ -231,22 +231,22 @@ def extract_features(items: list[Item], spec: FeatureSpec, cache: FeatureCache |
                 cache.put(spec.kind, keys[item.item_id], {"features": features, "padding_seconds": np.array(padding)})
             return output
 
-        def store(item: Item, output, saved: bool = False) -> None:
-            if not saved:
-                save(item, output)
+        def place(item: Item, output) -> None:
             results[item.item_id] = rows.place(item.item_id, output)
             bar.update()
 
+        def store(item: Item, output) -> None:
+            place(item, save(item, output))
+
         try:
-            if workers > 1 and len(todo) > 1:
+            if workers > 1 and len(todo) > 1 and spec.kind in THREADED:
+                _compute_in_threads(spec, todo, paths, workers, place, save)       # the threads save, here we place
+            elif workers > 1 and len(todo) > 1:
                 # The first item runs here so that librosa's numba functions are compiled and cached
                 # once before the workers start: concurrent first compiles can corrupt numba's cache
                 # and crash (librosa issue 1998, numba issue 10128).
                 store(todo[0], _compute(spec, paths[0]))
-                if spec.kind in THREADED:
-                    _compute_in_threads(spec, todo[1:], paths[1:], workers, store, save)
-                else:
-                    _compute_in_workers(spec, todo[1:], paths[1:], workers, store)
+                _compute_in_workers(spec, todo[1:], paths[1:], workers, store)
             else:
                 for item, path in zip(todo, paths):
                     store(item, _compute(spec, path))

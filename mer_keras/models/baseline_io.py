@@ -193,12 +193,28 @@ def read_descriptor(folder: Path) -> dict:
     return descriptor
 
 
-def _load_scaler(path: Path, n_features: int):
-    from sklearn.preprocessing import StandardScaler
-
+def _scaler_arrays(path: Path, n_features: int) -> dict:
+    """The scaler's arrays, checked against ``n_features``."""
     arrays = _load_npz(path, ("mean", "scale", "var", "n_samples_seen"))
     if any(arrays[name].shape != (n_features,) for name in ("mean", "scale", "var")):
         raise _damaged(path, f"does not hold {n_features} means and scales (baseline.json's n_features)")
+    return arrays
+
+
+def _ridge_arrays(path: Path, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """Ridge's (coef, intercept), checked against ``n_features``."""
+    arrays = _load_npz(path, ("coef", "intercept"))
+    coef, intercept = arrays["coef"], arrays["intercept"]
+    if coef.shape[-1] != n_features or coef.ndim > 2 or intercept.shape != coef.shape[:-1]:
+        raise _damaged(path, f"holds coef {coef.shape} and intercept {intercept.shape}, which do not fit "
+                             f"{n_features} features")
+    return coef, intercept
+
+
+def _load_scaler(path: Path, n_features: int):
+    from sklearn.preprocessing import StandardScaler
+
+    arrays = _scaler_arrays(path, n_features)
     scaler = StandardScaler()
     scaler.mean_, scaler.scale_, scaler.var_ = arrays["mean"], arrays["scale"], arrays["var"]
     seen = arrays["n_samples_seen"]
@@ -210,11 +226,7 @@ def _load_scaler(path: Path, n_features: int):
 def _load_ridge(path: Path, descriptor: dict):
     from sklearn.linear_model import Ridge
 
-    arrays = _load_npz(path, ("coef", "intercept"))
-    coef, intercept = arrays["coef"], arrays["intercept"]
-    if coef.shape[-1] != descriptor["n_features"] or coef.ndim > 2 or intercept.shape != coef.shape[:-1]:
-        raise _damaged(path, f"holds coef {coef.shape} and intercept {intercept.shape}, which do not fit "
-                             f"{descriptor['n_features']} features")
+    coef, intercept = _ridge_arrays(path, descriptor["n_features"])
     model = Ridge()
     try:
         model.set_params(**descriptor.get("params", {}))
@@ -327,16 +339,8 @@ def load_linear_predictor(folder: Path):
     descriptor = read_descriptor(folder)
     if descriptor["model"] != "ridge":
         return None
-    n_features = descriptor["n_features"]
-    scaler = _load_npz(folder / SCALER_FILE, ("mean", "scale", "var", "n_samples_seen"))
-    if any(scaler[name].shape != (n_features,) for name in ("mean", "scale", "var")):
-        raise _damaged(folder / SCALER_FILE, f"does not hold {n_features} means and scales (baseline.json's n_features)")
-    path = folder / MODEL_FILES["ridge"]
-    arrays = _load_npz(path, ("coef", "intercept"))
-    coef, intercept = arrays["coef"], arrays["intercept"]
-    if coef.shape[-1] != n_features or coef.ndim > 2 or intercept.shape != coef.shape[:-1]:
-        raise _damaged(path, f"holds coef {coef.shape} and intercept {intercept.shape}, which do not fit "
-                             f"{n_features} features")
+    scaler = _scaler_arrays(folder / SCALER_FILE, descriptor["n_features"])
+    coef, intercept = _ridge_arrays(folder / MODEL_FILES["ridge"], descriptor["n_features"])
     mean, scale = scaler["mean"], scaler["scale"]
 
     def predict(features: np.ndarray) -> np.ndarray:

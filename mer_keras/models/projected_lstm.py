@@ -28,7 +28,7 @@ class ProjectedLSTM(keras.layers.LSTM):
             from mer_keras.models.jax_lstm import lstm_recurrence
 
             projected = ops.matmul(sequences, cell.kernel) + cell.bias
-            outputs, h, c = lstm_recurrence(projected, ops.convert_to_tensor(cell.recurrent_kernel), initial_state[0], initial_state[1],
+            outputs, h, c = lstm_recurrence(projected, ops.convert_to_tensor(cell.recurrent_kernel), *initial_state[:2],
                                             reverse=self.go_backwards)
             return h, (outputs if self.return_sequences else h), [h, c]
         steps = ops.flip(sequences, axis=1) if self.go_backwards else sequences
