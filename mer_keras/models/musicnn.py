@@ -5,7 +5,10 @@ The layers of the ``musicnn`` 0.1.0 wheel's ``models.build_musicnn`` (numbers in
 - front end over a (frames, 96) log-mel patch, batch-normalised as one channel: two *timbral*
   convolutions (204 filters of 7 frames x 38 / 67 mel bands, time zero-padded by 3) and three
   *temporal* ones (51 filters of 128 / 64 / 32 frames x 1 band, 'same'), each ReLU, batch norm and
-  max over frequency -> 204 + 204 + 3 x 51 = 561 features per frame;
+  max over frequency -> 204 + 204 + 3 x 51 = 561 features per frame. For speed on CPU the 67-band
+  kernel runs as two slices (:class:`WidthSplitConv2D`, same weights) and the three temporal
+  convolutions as one layer ``temporal`` (:class:`MultiLengthConv2D`; one batch norm ``temporal_bn``
+  over its 153 channels, the three original ones side by side); the outputs are the original's;
 - mid end: three 1-D convolutions over time (64 filters, 7 frames, zero-padded by 3, ReLU, batch
   norm), the second and third residual; the front end and the three outputs concatenated (753);
 - back end: max and mean over time (1,506), batch norm, dropout 0.5, dense 200 ReLU, batch norm
@@ -36,16 +39,13 @@ def musicnn_tags(weights_name: str = "MSD_musicnn") -> list[str]:
     return list(weights[weights_name]["tags"])
 
 
-def _conv_block(inputs, name: str, filters: int, kernel, padding: str, epsilon: float,
-                initializer: str = "glorot_uniform"):
-    """Conv2D + ReLU, batch norm, max over the frequency axis: (batch, T, F, C) -> (batch, T, filters)."""
+def _pooled_block(conv, inputs, name: str, epsilon: float):
+    """``conv`` (ReLU inside), batch norm, max over the frequency axis: (batch, T, F, C) -> (batch, T, filters)."""
     import keras
 
-    conv = keras.layers.Conv2D(filters, kernel, padding=padding, activation="relu", kernel_initializer=initializer,
-                               name=name)(inputs)
-    normed = keras.layers.BatchNormalization(epsilon=epsilon, name=f"{name}_bn")(conv)
+    normed = keras.layers.BatchNormalization(epsilon=epsilon, name=f"{name}_bn")(conv(inputs))
     pooled = keras.layers.MaxPooling2D((1, normed.shape[2]), name=f"{name}_pool")(normed)
-    return keras.layers.Reshape((-1, filters), name=f"{name}_frames")(pooled)
+    return keras.layers.Reshape((-1, normed.shape[-1]), name=f"{name}_frames")(pooled)
 
 
 def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, spec: dict | None = None,
@@ -72,6 +72,9 @@ def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, 
     """
     import keras
 
+    from mer_keras.models.multi_length_conv2d import MultiLengthConv2D
+    from mer_keras.models.width_split_conv2d import WidthSplitConv2D
+
     spec = spec or load_spec("musicnn")
     arch, n_mels = spec["architecture"], spec["input"]["n_mels"]
     frames = frames or spec["input"]["patch_frames"]
@@ -82,12 +85,13 @@ def build_musicnn(weights_name: str = "MSD_musicnn", frames: int | None = None, 
     image = keras.layers.BatchNormalization(epsilon=eps, name="input_bn")(image)
 
     padded = keras.layers.ZeroPadding2D(((3, 3), (0, 0)), name="timbral_pad")(image)
-    front = [_conv_block(padded, f"timbral_{bands}", arch["timbral_filters"], (length, bands), "valid", eps,
-                         initializer)
+    front = [_pooled_block(WidthSplitConv2D(arch["timbral_filters"], (length, bands), activation="relu",
+                                            kernel_initializer=initializer, max_width=arch["conv_max_width"],
+                                            name=f"timbral_{bands}"), padded, f"timbral_{bands}", eps)
              for length, bands in arch["timbral_kernels"]]
-    front += [_conv_block(image, f"temporal_{length}", arch["temporal_filters"], (length, 1), "same", eps,
-                         initializer)
-              for length in arch["temporal_kernels"]]
+    front.append(_pooled_block(MultiLengthConv2D(arch["temporal_filters"], arch["temporal_kernels"], activation="relu",
+                                                 kernel_initializer=initializer, name="temporal"),
+                               image, "temporal", eps))
     front = keras.layers.Concatenate(name="frontend")(front)
 
     mid, outputs = front, [front]

@@ -25,9 +25,9 @@ MAPPING = {
     "input_bn": "batch_normalization",
     "timbral_38": "conv2d", "timbral_38_bn": "batch_normalization_1",
     "timbral_67": "conv2d_1", "timbral_67_bn": "batch_normalization_2",
-    "temporal_128": "conv2d_2", "temporal_128_bn": "batch_normalization_3",
-    "temporal_64": "conv2d_3", "temporal_64_bn": "batch_normalization_4",
-    "temporal_32": "conv2d_4", "temporal_32_bn": "batch_normalization_5",
+    # the three temporal convolutions (128, 64, 32 frames) are one MultiLengthConv2D, their batch norms one layer
+    "temporal": ("conv2d_2", "conv2d_3", "conv2d_4"),
+    "temporal_bn": ("batch_normalization_3", "batch_normalization_4", "batch_normalization_5"),
     "midend_1": "conv2d_5", "midend_1_bn": "batch_normalization_6",
     "midend_2": "conv2d_6", "midend_2_bn": "batch_normalization_7",
     "midend_3": "conv2d_7", "midend_3_bn": "batch_normalization_8",
@@ -69,10 +69,21 @@ def read_checkpoint(weights_name: str) -> dict[str, np.ndarray]:
             if "Adam" not in name and not name.endswith("_power")}
 
 
-def _layer_weights(layer, scope: str, variables: dict[str, np.ndarray], pooled_order: np.ndarray | None) -> list:
-    """The Keras weights of ``layer`` from TF1 scope ``scope``, in Keras order."""
-    kind = type(layer).__name__
-    names = {"BatchNormalization": ("gamma", "beta", "moving_mean", "moving_variance")}.get(kind, ("kernel", "bias"))
+def _names(layer) -> tuple[str, ...]:
+    """The TF1 variable names of one scope, in the order of the Keras layer's weights."""
+    if type(layer).__name__ == "BatchNormalization":
+        return ("gamma", "beta", "moving_mean", "moving_variance")
+    return ("kernel", "bias")
+
+
+def _layer_weights(layer, scope, variables: dict[str, np.ndarray], pooled_order: np.ndarray | None) -> list:
+    """The Keras weights of ``layer`` from TF1 scope ``scope`` (a tuple of scopes: a MultiLengthConv2D takes
+    each scope's kernel and bias in turn, a batch norm their statistics concatenated), in Keras order."""
+    kind, names = type(layer).__name__, _names(layer)
+    if isinstance(scope, tuple):
+        if kind == "BatchNormalization":
+            return [np.concatenate([variables[f"{one}/{name}"] for one in scope]) for name in names]
+        return [variables[f"{one}/{name}"] for one in scope for name in names]
     arrays = [variables[f"{scope}/{name}"] for name in names]
     if kind == "Conv1D":
         arrays[0] = arrays[0][:, :, 0, :]        # (7, width, 1, out) -> (7, width, out)
@@ -109,16 +120,22 @@ def assign_checkpoint(model, weights_name: str, mapping: dict[str, str] | None =
             raise MerError(f"musicnn checkpoint {weights_name}: {scope} has shapes {[a.shape for a in arrays]}, layer "
                            f"{layer_name} expects {expected}; fix MAPPING in mer_keras/models/musicnn_convert.py")
         layer.set_weights(arrays)
-        used |= {f"{scope}/{name}" for name in ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")}
+        used |= {f"{one}/{name}" for one in (scope if isinstance(scope, tuple) else (scope,))
+                 for name in ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")}
     left = sorted(set(variables) - used)
     if left:
         raise MerError(f"musicnn checkpoint {weights_name}: variables {left[:3]} map to no layer; fix MAPPING in "
                        "mer_keras/models/musicnn_convert.py")
 
 
+# The layout of the converted file: 2 since the temporal convolutions became one layer (a file of layout 1,
+# ``<weights_name>.weights.h5``, no longer fits the model and is left alone; it is converted again).
+LAYOUT = 2
+
+
 def weights_path(weights_name: str, cache_dir: Path) -> Path:
-    """Where the converted weights live: ``<cache_dir>/musicnn/<weights_name>.weights.h5``."""
-    return Path(cache_dir) / "musicnn" / f"{weights_name}.weights.h5"
+    """Where the converted weights live: ``<cache_dir>/musicnn/<weights_name>.v<LAYOUT>.weights.h5``."""
+    return Path(cache_dir) / "musicnn" / f"{weights_name}.v{LAYOUT}.weights.h5"
 
 
 def convert_and_save(model, weights_name: str, path: Path) -> Path:

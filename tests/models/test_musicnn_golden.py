@@ -122,7 +122,8 @@ def test_a_mapping_with_wrong_shapes_is_one_clear_error(checkpoints):
 def test_converted_once_into_the_cache(tmp_path, checkpoints):
     patches = np.random.default_rng(0).uniform(0, 4, (1, 187, 96)).astype(np.float32)
     first = load_musicnn("MTT_musicnn", cache_dir=tmp_path)
-    path = tmp_path / "musicnn" / "MTT_musicnn.weights.h5"
+    path = musicnn_convert.weights_path("MTT_musicnn", tmp_path)
+    assert path.parent == tmp_path / "musicnn" and path.name.startswith("MTT_musicnn.")
     assert path.is_file()
     stamp = path.stat().st_mtime_ns
     again = load_musicnn("MTT_musicnn", cache_dir=tmp_path)
