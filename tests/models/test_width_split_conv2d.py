@@ -58,6 +58,13 @@ def test_narrow_kernels_and_other_paddings_run_the_stock_layer():
         np.testing.assert_array_equal(np.asarray(split(x)), np.asarray(stock(x)))
 
 
+def test_an_input_of_unknown_width_builds_and_runs():
+    inputs = keras.Input((11, None, 2))
+    model = keras.Model(inputs, WidthSplitConv2D(3, (3, 9), max_width=4)(inputs))
+    x = np.random.default_rng(4).standard_normal((2, 11, 16, 2)).astype("float32")
+    assert model.predict(x, verbose=0).shape == (2, 9, 8, 3)
+
+
 def test_bad_max_width_is_refused():
     with pytest.raises(ValueError, match="max_width"):
         WidthSplitConv2D(4, (3, 9), max_width=0)
