@@ -25,8 +25,12 @@ from pathlib import Path
 
 from mer_keras.errors import RunError
 
-TRAIN = "import sys; from mer_keras.cli import train_main; sys.exit(train_main())"
-EVALUATE = "import sys; from mer_keras.cli import evaluate_main; sys.exit(evaluate_main())"
+# A cell's commands, each first asking to end with the sweep's process (see die_with_parent).
+TRAIN = ("import sys; from mer_keras.sweep.cells import die_with_parent; die_with_parent(); "
+         "from mer_keras.cli import train_main; sys.exit(train_main())")
+EVALUATE = ("import sys; from mer_keras.sweep.cells import die_with_parent; die_with_parent(); "
+            "from mer_keras.cli import evaluate_main; sys.exit(evaluate_main())")
+PARENT_PID = "MER_SWEEP_PARENT_PID"      # the sweep process's pid, in a cell command's environment
 # train.py options that change a run but not its name: a run found under the cell's name must match them
 UNNAMED_OPTIONS = ("epochs", "batch_size", "patience", "limit", "precision", "preset")
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NUMEXPR_NUM_THREADS",
@@ -128,14 +132,23 @@ def journal(cell: Cell, step: str, **extra) -> None:
         handle.write(line + "\n")
 
 
-def _die_with_parent() -> None:
-    """In the child: SIGTERM when the parent dies (a Ray worker ended), so train.py keeps its last epoch."""
+def die_with_parent() -> None:
+    """First thing in a cell's command: SIGTERM when the sweep's process dies (a Ray worker ended), so train.py
+    keeps its last epoch (Linux; elsewhere nothing). The child asks for it itself: a ``preexec_fn`` would make
+    CPython run its at-fork callbacks in the sweep's process, and a Ctrl-C / SIGTERM arriving during one is
+    dropped there ("Exception ignored in: <function _releaseLock>") and the sweep would run on. If the parent
+    died before the request, the command ends at once."""
+    parent = os.environ.get(PARENT_PID, "")
+    if not sys.platform.startswith("linux") or not parent.isdigit():
+        return
     try:
         import ctypes
 
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)      # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):       # pragma: no cover (not Linux)
-        pass
+    except (OSError, AttributeError):       # pragma: no cover (no libc.so.6)
+        return
+    if os.getppid() != int(parent):
+        os.kill(os.getpid(), signal.SIGTERM)
 
 
 def _call(cell: Cell, code: str, argv: list[str], script: str) -> None:
@@ -146,9 +159,9 @@ def _call(cell: Cell, code: str, argv: list[str], script: str) -> None:
     with open(cell.log, "a", encoding="utf-8") as log:
         log.write(f"\n$ python {script} {' '.join(argv)}\n")
         log.flush()
-        process = subprocess.Popen([sys.executable, "-c", code, *argv], cwd=cell.cwd, env=thread_env(cell.cpus),
-                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                   preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None)
+        env = thread_env(cell.cpus) | {PARENT_PID: str(os.getpid())}
+        process = subprocess.Popen([sys.executable, "-c", code, *argv], cwd=cell.cwd, env=env, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)    # no preexec_fn: see die_with_parent
         try:
             status = process.wait()
         except KeyboardInterrupt as exc:
