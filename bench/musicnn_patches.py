@@ -25,14 +25,14 @@ ALPHAS = (1.0, 10.0, 100.0, 300.0, 1000.0, 3000.0)
 CHOICES = {10: list(range(10)), 5: [0, 2, 4, 6, 8], 4: [0, 3, 6, 9], 3: [0, 4, 8], 2: [2, 7], 1: [4]}
 
 
-def embed(items, window: float = 30.0) -> list[np.ndarray]:
-    """Per item, the (patches, 200) penultimate embeddings of its 3 s patches (ten for a full 30 s window)."""
-    from mer_keras.features.audio import load_audio
-    from mer_keras.features.musicnn_mel import musicnn_mel, musicnn_outputs, musicnn_patches
+def embed(items, offset: float) -> list[np.ndarray]:
+    """Per item, the (patches, 200) penultimate embeddings of its 3 s patches over the window training's
+    ``--features musicnn`` reads (ten for a full 30 s window)."""
+    from mer_keras.features.musicnn_mel import musicnn_outputs, musicnn_params, patches_of_file
 
-    out, start = [], time.perf_counter()
+    params, out, start = musicnn_params(offset), [], time.perf_counter()
     for index, item in enumerate(items):
-        patches = musicnn_patches(musicnn_mel(load_audio(item.path, 16000, duration=window)))
+        patches, _ = patches_of_file(item.path, params, params["offset"], params["duration"])
         out.append(musicnn_outputs(patches)[0])
         if index % 100 == 99:
             print(f"  embedded {index + 1}/{len(items)} ({time.perf_counter() - start:.0f} s)", flush=True)
@@ -67,7 +67,7 @@ def main() -> None:
     train, valid = [by_id[i] for i in split["train"]], [by_id[i] for i in split["validation"]]
     print(f"4Q-VA (proxy target), seed-0 artist split: {len(train)} training, {len(valid)} validation songs; "
           "test songs not read", flush=True)
-    emb_train, emb_valid = embed(train), embed(valid)
+    emb_train, emb_valid = embed(train, dataset.window_offset), embed(valid, dataset.window_offset)
     y_train = np.array([[i.labels["valence"], i.labels["arousal"]] for i in train])
     y_valid = np.array([[i.labels["valence"], i.labels["arousal"]] for i in valid])
     groups = [i.group for i in train]

@@ -133,7 +133,7 @@ def musicnn_feature_names(dim: int = 200) -> list[str]:
     return [f"musicnn_{statistic}_{k:03d}" for statistic in ("mean", "sd") for k in range(dim)]
 
 
-def _patches_of_file(path: Path, input_params: dict, offset: float = 0.0, duration: float | None = None):
+def patches_of_file(path: Path, input_params: dict, offset: float = 0.0, duration: float | None = None):
     """(patches (n, 187, 96), decoded samples) of ``path``'s window; ``input_params``: :data:`INPUT_KEYS`."""
     from mer_keras.features.audio import load_audio
 
@@ -155,7 +155,7 @@ def musicnn_from_file(path: Path, weights: str = "MSD_musicnn", offset: float = 
         Seconds the clip falls short of the window.
     """
     input_params = {**load_spec("musicnn")["input"], **input_params}
-    patches, n_samples = _patches_of_file(path, input_params, offset, duration)
+    patches, n_samples = patches_of_file(path, input_params, offset, duration)
     embeddings, _ = musicnn_outputs(patches, weights)
     rate = input_params["sample_rate"]
     return summarise_embeddings(embeddings), max(int(round(duration * rate)) - n_samples, 0) / rate
@@ -166,6 +166,6 @@ def clip_tags(path: Path, weights: str = "MSD_musicnn") -> dict[str, float]:
     ``{tag: probability}`` in the model's tag order."""
     from mer_keras.models.musicnn import musicnn_tags
 
-    patches, _ = _patches_of_file(Path(path), load_spec("musicnn")["input"])
+    patches, _ = patches_of_file(Path(path), load_spec("musicnn")["input"])
     _, tags = musicnn_outputs(patches, weights)
     return dict(zip(musicnn_tags(weights), map(float, tags.mean(axis=0))))

@@ -76,6 +76,10 @@ def _names(layer) -> tuple[str, ...]:
     return ("kernel", "bias")
 
 
+def _scopes(scope: str | tuple[str, ...]) -> tuple[str, ...]:
+    return scope if isinstance(scope, tuple) else (scope,)
+
+
 def _layer_weights(layer, scope, variables: dict[str, np.ndarray], pooled_order: np.ndarray | None) -> list:
     """The Keras weights of ``layer`` from TF1 scope ``scope`` (a tuple of scopes: a MultiLengthConv2D takes
     each scope's kernel and bias in turn, a batch norm their statistics concatenated), in Keras order."""
@@ -92,7 +96,7 @@ def _layer_weights(layer, scope, variables: dict[str, np.ndarray], pooled_order:
     return arrays
 
 
-def assign_checkpoint(model, weights_name: str, mapping: dict[str, str] | None = None,
+def assign_checkpoint(model, weights_name: str, mapping: dict[str, str | tuple[str, ...]] | None = None,
                       variables: dict[str, np.ndarray] | None = None) -> None:
     """Set ``model``'s weights (a :func:`~mer_keras.models.musicnn.build_musicnn` model) from the checkpoint.
 
@@ -120,8 +124,7 @@ def assign_checkpoint(model, weights_name: str, mapping: dict[str, str] | None =
             raise MerError(f"musicnn checkpoint {weights_name}: {scope} has shapes {[a.shape for a in arrays]}, layer "
                            f"{layer_name} expects {expected}; fix MAPPING in mer_keras/models/musicnn_convert.py")
         layer.set_weights(arrays)
-        used |= {f"{one}/{name}" for one in (scope if isinstance(scope, tuple) else (scope,))
-                 for name in ("kernel", "bias", "gamma", "beta", "moving_mean", "moving_variance")}
+        used |= {f"{one}/{name}" for one in _scopes(scope) for name in _names(layer)}
     left = sorted(set(variables) - used)
     if left:
         raise MerError(f"musicnn checkpoint {weights_name}: variables {left[:3]} map to no layer; fix MAPPING in "
